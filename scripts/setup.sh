@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Installs every Debian package the project needs (only when one is missing: no apt call
+# otherwise), then configures and builds. Usage: scripts/setup.sh [release|asan|fuzz]...
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(
+  # toolchain
+  build-essential cmake ninja-build clang libclang-rt-14-dev clang-format git
+  # libraries (see ../shared/DESIGN.md, "Dependencies")
+  libcaf-dev libssl-dev nlohmann-json3-dev libspdlog-dev catch2 libboost-dev
+  libcurl4-openssl-dev libcli11-dev
+  # real peers, trackers and torrent creators used by the integration tests
+  python3-libtorrent aria2 transmission-cli opentracker mktorrent
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}"
+  sudo_cmd=()
+  [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+build() {
+  local kind=$1 dir=build/$1
+  local args=(-G Ninja -DCMAKE_BUILD_TYPE=Release)
+  case $kind in
+    release) ;;
+    asan) args+=(-DCMAKE_BUILD_TYPE=Debug -DACTORRENT_SANITIZE=ON) ;;
+    fuzz) args+=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ -DACTORRENT_FUZZ=ON -DACTORRENT_TESTS=OFF) ;;
+    *) echo "setup: unknown build kind '$kind' (release, asan, fuzz)" >&2; exit 2 ;;
+  esac
+  [ -f "$dir/build.ninja" ] || cmake -S . -B "$dir" "${args[@]}" >/dev/null
+  cmake --build "$dir"
+}
+
+for kind in "${@:-release}"; do build "$kind"; done
