@@ -16,8 +16,8 @@ TEST_CASE("base32 decodes RFC 4648 vectors", "[hex]") {
   CHECK(from_base32("MZXW6YTBOI") == std::string("foobar"));
   CHECK(from_base32("mzxw6ytboi") == std::string("foobar"));
   CHECK(from_base32("MY") == std::string("f"));
-  CHECK_FALSE(from_base32("M1"));   // '1' is not in the alphabet
-  CHECK_FALSE(from_base32("MZ"));   // non-zero padding bits
+  CHECK_FALSE(from_base32("M1"));  // '1' is not in the alphabet
+  CHECK_FALSE(from_base32("MZ"));  // non-zero padding bits
 }
 
 TEST_CASE("sha1 matches FIPS 180 vectors, one-shot and incremental", "[sha1]") {
