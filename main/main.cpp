@@ -1,0 +1,22 @@
+// The `actorrent` command line: one subcommand per job.
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "main/exit_codes.hpp"
+#include "main/info_command.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"actorrent: a BitTorrent client and tracker built on the actor model"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "actorrent 0.1.0");
+  actorrent::add_info_command(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const actorrent::command_result& r) {
+    return r.status;
+  } catch (const CLI::ParseError& e) {
+    int status = app.exit(e);
+    return status == 0 ? 0 : actorrent::exit_bad_input;
+  }
+  return actorrent::exit_ok;
+}
