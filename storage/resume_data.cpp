@@ -1,0 +1,79 @@
+#include "storage/resume_data.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "protocol/hex.hpp"
+
+namespace actorrent {
+
+std::string serialize_resume(const resume_data& data) {
+  nlohmann::json files = nlohmann::json::array();
+  for (const auto& f : data.files)
+    files.push_back({{"size", f.size}, {"mtime_ns", f.mtime_ns}});
+  nlohmann::json j{{"version", 1},
+                   {"info_hash", data.info_hash.hex()},
+                   {"pieces", data.verified.size()},
+                   {"verified", to_hex(data.verified.to_wire())},
+                   {"files", std::move(files)}};
+  return j.dump(1) + "\n";
+}
+
+expected<resume_data, std::string> parse_resume(std::string_view json, const metainfo& torrent) {
+  auto j = nlohmann::json::parse(json, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object()) return make_unexpected(std::string("not valid JSON"));
+  auto field = [&](const char* key, auto check) { return j.contains(key) && check(j[key]); };
+  if (!field("version", [](auto& v) { return v.is_number_integer() && v == 1; }))
+    return make_unexpected(std::string("\"version\" missing or not 1"));
+  if (!field("info_hash", [](auto& v) { return v.is_string(); }) ||
+      j["info_hash"].template get<std::string>() != torrent.info_hash.hex())
+    return make_unexpected(std::string("\"info_hash\" does not match the torrent"));
+  if (!field("pieces", [](auto& v) { return v.is_number_unsigned(); }) ||
+      j["pieces"].template get<std::uint64_t>() != torrent.num_pieces())
+    return make_unexpected(std::string("\"pieces\" does not match the torrent's piece count"));
+  if (!field("verified", [](auto& v) { return v.is_string(); }))
+    return make_unexpected(std::string("\"verified\" missing or not a string"));
+  auto wire = from_hex(j["verified"].template get<std::string>());
+  if (!wire) return make_unexpected(std::string("\"verified\" is not hex"));
+  auto verified = bitfield::from_wire(*wire, torrent.num_pieces());
+  if (!verified) return make_unexpected("\"verified\": " + verified.error().message);
+  if (!field("files", [](auto& v) { return v.is_array(); }) ||
+      j["files"].size() != torrent.files.size())
+    return make_unexpected(std::string("\"files\" does not match the torrent's file count"));
+
+  resume_data out;
+  out.info_hash = torrent.info_hash;
+  out.verified = std::move(*verified);
+  for (const auto& f : j["files"]) {
+    if (!f.is_object() || !f.contains("size") || !f["size"].is_number_integer() ||
+        !f.contains("mtime_ns") || !f["mtime_ns"].is_number_integer())
+      return make_unexpected(std::string("\"files\" entry without integer size and mtime_ns"));
+    out.files.push_back({f["size"].get<std::int64_t>(), f["mtime_ns"].get<std::int64_t>()});
+  }
+  return out;
+}
+
+resume_decision evaluate_resume(const expected<resume_data, std::string>& saved,
+                                const std::vector<file_state>& current, const metainfo& torrent) {
+  resume_decision d;
+  if (!saved) {
+    d.reason = "resume data unusable: " + saved.error();
+    return d;
+  }
+  if (current.size() != torrent.files.size() || saved->files.size() != current.size()) {
+    d.reason = "file count changed";
+    return d;
+  }
+  for (std::size_t i = 0; i < current.size(); ++i) {
+    if (torrent.files[i].pad) continue;  // never on disk
+    if (!(saved->files[i] == current[i])) {
+      d.reason =
+          "file " + torrent.files[i].path_string() + " changed since the resume data was saved";
+      return d;
+    }
+  }
+  d.trusted = true;
+  d.verified = saved->verified;
+  return d;
+}
+
+}  // namespace actorrent
