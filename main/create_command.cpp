@@ -2,6 +2,7 @@
 
 #include <iostream>
 #include <memory>
+#include <optional>
 
 #include "main/exit_codes.hpp"
 #include "main/format.hpp"
