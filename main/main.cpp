@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "main/create_command.hpp"
 #include "main/exit_codes.hpp"
 #include "main/info_command.hpp"
 
@@ -10,6 +11,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("--version", "actorrent 0.1.0");
   actorrent::add_info_command(app);
+  actorrent::add_create_command(app);
   try {
     app.parse(argc, argv);
   } catch (const actorrent::command_result& r) {
