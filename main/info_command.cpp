@@ -6,7 +6,7 @@
 
 #include "main/exit_codes.hpp"
 #include "main/format.hpp"
-#include "main/read_file.hpp"
+#include "main/load_torrent.hpp"
 #include "protocol/magnet.hpp"
 #include "protocol/metainfo.hpp"
 
@@ -100,14 +100,9 @@ int run_magnet(const info_options& o) {
 
 int run_info(const info_options& o) {
   if (is_magnet(o.input)) return run_magnet(o);
-  auto data = read_file(o.input);
-  if (!data) {
-    std::cerr << "actorrent info: " << data.error() << "\n";
-    return exit_bad_input;
-  }
-  auto m = parse_metainfo(*data);
+  auto m = load_torrent(o.input);
   if (!m) {
-    std::cerr << "actorrent info: " << o.input << ": " << m.error().to_string() << "\n";
+    std::cerr << "actorrent info: " << m.error() << "\n";
     return exit_bad_input;
   }
   if (o.json)

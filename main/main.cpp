@@ -5,6 +5,8 @@
 #include "main/create_command.hpp"
 #include "main/exit_codes.hpp"
 #include "main/info_command.hpp"
+#include "main/split_command.hpp"
+#include "main/verify_command.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"actorrent: a BitTorrent client and tracker built on the actor model"};
@@ -12,6 +14,8 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "actorrent 0.1.0");
   actorrent::add_info_command(app);
   actorrent::add_create_command(app);
+  actorrent::add_verify_command(app);
+  actorrent::add_split_command(app);
   try {
     app.parse(argc, argv);
   } catch (const actorrent::command_result& r) {
