@@ -209,6 +209,11 @@ def wire_samples():
         "bad-lengths": (b"\x00\x03\x00\x00", msg(0, b"x") + msg(4) + msg(6, u32(1)) +
                         msg(9, b"\x00")),
         "partial-tail": (b"\x00\x09\x00\x00", msg(1) + u32(20) + b"\x07\x00\x00"),
+        "backpressure": (b"\x08\x40\x00\x00", every),
+        "backpressure-handshake": (b"\x11\x10\xf1\x03", handshake() + every),
+        "max-block": (b"\x02\xf0\x01\x00", msg(7, u32(0, 0) + b"\xab" * 16384) +
+                      msg(7, u32(0, 16384) + b"\xcd" * 16390)),
+        "max-zero": (b"\x06\x01\x00\x00", msg() * 3 + msg(0)),
     }
 
 

@@ -34,7 +34,7 @@ max_len_of() {
   case $1 in
     bencode | metainfo) echo 16384 ;;
     magnet) echo 4096 ;;
-    wire) echo 32768 ;;
+    wire) echo 36864 ;;
     *) echo 4096 ;;
   esac
 }
