@@ -1,7 +1,8 @@
 #include "storage/piece_hasher.hpp"
 
+#include "storage/io_buffer.hpp"
+
 #include <algorithm>
-#include <memory>
 #include <mutex>
 #include <thread>
 
@@ -19,8 +20,7 @@ piece_hash_result hash_pieces(const piece_hash_job& job) {
   std::mutex failure_mutex;
 
   auto worker = [&] {
-    std::unique_ptr<char[]> buffer;
-    std::size_t capacity = 0;
+    io_buffer buffer;
     sha1_context ctx;
     while (!stop.load(std::memory_order_relaxed)) {
       if (job.cancel && job.cancel->load(std::memory_order_relaxed)) {
@@ -32,12 +32,8 @@ piece_hash_result hash_pieces(const piece_hash_job& job) {
       std::uint32_t piece = next.fetch_add(1, std::memory_order_relaxed);
       if (piece >= job.num_pieces) break;
       std::size_t size = job.piece_size(piece);
-      if (size > capacity) {
-        // new char[] leaves the bytes uninitialised: no zero-fill of a buffer about to be read.
-        buffer.reset(new char[size]);
-        capacity = size;
-      }
-      auto r = job.read(piece, buffer.get());
+      buffer.resize(size);
+      auto r = job.read(piece, buffer.data());
       if (r.status == piece_read_status::failed) {
         std::lock_guard<std::mutex> lock(failure_mutex);
         if (!result.failure) result.failure = r.error;
@@ -45,7 +41,7 @@ piece_hash_result hash_pieces(const piece_hash_job& job) {
         break;
       }
       if (r.status == piece_read_status::ok) {
-        ctx.update(buffer.get(), size);
+        ctx.update(buffer.data(), size);
         result.hashes[piece] = ctx.finish();  // each worker writes distinct elements
       }
       auto n = done.fetch_add(1, std::memory_order_relaxed) + 1;

@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "storage/file_io.hpp"
+#include "storage/io_buffer.hpp"
 
 namespace actorrent {
 
@@ -27,18 +28,18 @@ expected<split_result, std::string> split_data(
   }
   result.pieces_per_part.assign(parts, 0);
 
-  std::unique_ptr<char[]> buffer(new char[static_cast<std::size_t>(torrent.piece_length)]);
+  io_buffer buffer(static_cast<std::size_t>(torrent.piece_length));
   for (std::uint32_t p = 0; p < num_pieces; ++p) {
     auto size = layout.piece_size(p);
-    if (auto r = source.read(p, 0, size, buffer.get()); !r)
+    if (auto r = source.read(p, 0, size, buffer.data()); !r)
       return make_unexpected("piece " + std::to_string(p) + ": " + r.error().to_string() +
                              " (split needs complete data: run verify)");
-    if (sha1(std::string_view(buffer.get(), static_cast<std::size_t>(size))) !=
+    if (sha1(std::string_view(buffer.data(), static_cast<std::size_t>(size))) !=
         torrent.piece_hash(p))
       return make_unexpected("piece " + std::to_string(p) +
                              " fails its hash (split needs complete data: run verify)");
     auto& copy = *copies[p % parts];
-    if (auto r = copy.write(p, 0, buffer.get(), size); !r)
+    if (auto r = copy.write(p, 0, buffer.data(), size); !r)
       return make_unexpected(r.error().to_string());
     ++result.pieces_per_part[p % parts];
     if (progress) progress(p + 1, num_pieces);
