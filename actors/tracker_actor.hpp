@@ -1,0 +1,46 @@
+// The tracker actor: one per torrent. It runs the announce schedule over the torrent's
+// tracker tiers, hands discovered peers to its torrent, backs off on failure, and on
+// tracker_stop announces "stopped" within a deadline, then replies tracker_stopped and quits.
+//
+// Announces are blocking transport calls (libcurl, or a UDP exchange), so each runs on a
+// short-lived detached worker actor that sends back an announce_outcome: the tracker actor
+// itself never blocks, and a slow tracker never delays another actor.
+#pragma once
+
+#include <caf/actor.hpp>
+#include <caf/fwd.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "protocol/expected.hpp"
+#include "protocol/sha1.hpp"
+#include "tracker/announce.hpp"
+#include "tracker/announce_schedule.hpp"
+
+namespace actorrent {
+
+// One announce to one tracker URL; blocking; called on a worker thread.
+using announce_function = std::function<expected<announce_response, tracker_error>(
+    const std::string& url, const announce_request& request)>;
+
+struct tracker_actor_config {
+  sha1_hash info_hash;
+  sha1_hash peer_id;
+  std::uint16_t port = 0;
+  std::uint32_t key = 0;
+  std::vector<std::vector<std::string>> tiers;
+  std::int32_t numwant = 50;
+  caf::actor torrent;  // receives peers_discovered and tracker_status
+  announce_function announce;
+  announce_schedule::config schedule;
+  std::chrono::milliseconds stop_deadline{5000};
+  std::uint32_t shuffle_seed = 0;  // 0: random
+};
+
+caf::actor spawn_tracker_actor(caf::actor_system& system, tracker_actor_config config);
+
+}  // namespace actorrent
