@@ -13,6 +13,8 @@ peer_address peer_address::v4_address(std::array<std::uint8_t, 4> ip, std::uint1
 }
 
 std::optional<peer_address> peer_address::parse_ip(std::string_view ip, std::uint16_t port) {
+  // inet_pton reads a C string: "1.2.3.4\0junk" would otherwise pass as 1.2.3.4.
+  if (ip.find('\0') != std::string_view::npos) return std::nullopt;
   std::string text(ip);
   peer_address p;
   p.port = port;

@@ -15,6 +15,7 @@ TEST_CASE("peer_address parses and prints IPv4 and IPv6", "[peer_address]") {
   CHECK(v6->to_string() == "[::1]:51413");
   CHECK_FALSE(peer_address::parse_ip("example.org", 1));
   CHECK_FALSE(peer_address::parse_ip("1.2.3.256", 1));
+  CHECK_FALSE(peer_address::parse_ip(std::string_view("1.2.3.4\0junk", 12), 1));
 }
 
 TEST_CASE("compact peers round-trip (BEP 23, BEP 7) and reject ragged lengths", "[peer_address]") {
