@@ -27,6 +27,10 @@ if [ "$what" = all ]; then
   targets=("${all_targets[@]}")
 else
   targets=("${what%_fuzz}")
+  if [ ! -f "fuzz/${targets[0]}_fuzz.cpp" ]; then
+    echo "fuzz: no target '$what' (targets: ${all_targets[*]})" >&2
+    exit 2
+  fi
 fi
 
 # Largest input each target is fed (bytes).
