@@ -6,6 +6,7 @@
 #include "main/exit_codes.hpp"
 #include "main/info_command.hpp"
 #include "main/split_command.hpp"
+#include "main/tracker_command.hpp"
 #include "main/verify_command.hpp"
 
 int main(int argc, char** argv) {
@@ -16,6 +17,7 @@ int main(int argc, char** argv) {
   actorrent::add_create_command(app);
   actorrent::add_verify_command(app);
   actorrent::add_split_command(app);
+  actorrent::add_tracker_command(app);
   try {
     app.parse(argc, argv);
   } catch (const actorrent::command_result& r) {
