@@ -248,6 +248,11 @@ void udp_tracker_session::on_datagram(std::string_view d, time_point now) {
 }
 
 void udp_tracker_session::on_announce_response(std::string_view d) {
+  // opentracker answers an announce for a torrent it does not track (not whitelisted) with
+  // just the action and transaction id. It is a refusal, so report it as one.
+  if (d.size() == 8)
+    return fail(tracker_error::kind::failure_reason,
+                "empty announce response: the tracker does not track this torrent");
   auto p = decode_announce_response(d, family_);
   if (!p) return fail(tracker_error::kind::bad_response, p.error().message);
   if (p->interval < 0)

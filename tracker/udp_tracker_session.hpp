@@ -91,8 +91,9 @@ class udp_tracker_session {
   // be <= now (a datagram is due at once, e.g. the announce right after a connect).
   std::optional<time_point> next_deadline() const;
   // An answer with the outstanding transaction id and action ends the operation:
-  //  - announce: peers with port 0 are dropped; a negative interval is a bad_response; a
-  //    negative seeder or leecher count is left unknown (nullopt);
+  //  - announce: an 8-byte answer (action and id only, opentracker's reply for a torrent it
+  //    does not track) is a failure_reason; peers with port 0 are dropped; a negative interval is a
+  //    bad_response; a negative seeder or leecher count is left unknown (nullopt);
   //  - scrape: exactly one entry per requested hash, else bad_response; negative counts
   //    become 0;
   //  - error action: failure_reason with the text made printable (\xNN) and bounded, and

@@ -2,16 +2,26 @@
 // Every wait is bounded in time; retransmission bases are scaled down to milliseconds.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <functional>
 #include <optional>
 #include <string>
 #include <thread>
 
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/udp.hpp>
 
 #include "tracker/udp_tracker_client.hpp"
@@ -504,4 +514,122 @@ TEST_CASE("udp client: blocking wrappers with their own io_context", "[udp_track
   guard.reset();
   server_io.stop();
   server.join();
+}
+
+namespace {
+
+// A free loopback port for `Socket` (bound, then released).
+template <class Socket, class Endpoint>
+std::uint16_t free_port() {
+  asio::io_context io;
+  Socket s(io, Endpoint(loopback4, 0));
+  return s.local_endpoint().port();
+}
+
+// A process we start and end by its id.
+struct child_process {
+  pid_t pid = -1;
+  ~child_process() {
+    if (pid > 0) {
+      ::kill(pid, SIGTERM);
+      int status = 0;
+      ::waitpid(pid, &status, 0);
+    }
+  }
+};
+
+}  // namespace
+
+TEST_CASE("udp client: interoperates with opentracker", "[udp_tracker]") {
+  const char* binary = "/usr/bin/opentracker";
+  if (::access(binary, X_OK) != 0) {
+    WARN("skipped: " << binary << " is not installed (Debian package opentracker)");
+    return;
+  }
+  const std::uint16_t udp_port = free_port<udp::socket, udp::endpoint>();
+  const std::uint16_t tcp_port = free_port<asio::ip::tcp::acceptor, asio::ip::tcp::endpoint>();
+  const std::string up = std::to_string(udp_port);
+  const std::string tp = std::to_string(tcp_port);
+  // Debian's opentracker only tracks whitelisted torrents; it chroots into -d first, so the
+  // whitelist is named from inside that directory.
+  char dir_template[] = "/tmp/actorrent-opentracker-XXXXXX";
+  REQUIRE(::mkdtemp(dir_template) != nullptr);
+  const std::string dir = dir_template;
+  ::chmod(dir.c_str(), 0755);  // opentracker reads it after dropping to user nobody
+  const std::string whitelist = dir + "/whitelist";
+  {
+    std::FILE* f = std::fopen(whitelist.c_str(), "w");
+    REQUIRE(f);
+    std::fprintf(f, "%s\n", sample_request().info_hash.hex().c_str());
+    std::fclose(f);
+  }
+  struct cleanup {
+    std::string dir, file;
+    ~cleanup() {
+      std::remove(file.c_str());
+      ::rmdir(dir.c_str());
+    }
+  } remove_later{dir, whitelist};
+  std::vector<std::string> args = {binary, "-i", "127.0.0.1", "-P", up,          "-p",
+                                   tp,     "-d", dir,         "-w", "/whitelist"};
+  std::vector<char*> argv;
+  for (auto& a : args)
+    argv.push_back(a.data());
+  argv.push_back(nullptr);
+  child_process tracker;
+  posix_spawn_file_actions_t quiet;
+  posix_spawn_file_actions_init(&quiet);
+  posix_spawn_file_actions_addopen(&quiet, 1, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addopen(&quiet, 2, "/dev/null", O_WRONLY, 0);
+  const int rc = ::posix_spawn(&tracker.pid, binary, &quiet, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&quiet);
+  REQUIRE(rc == 0);
+
+  const std::string url = "udp://127.0.0.1:" + up + "/announce";
+  udp_tracker_blocking_options o;
+  o.client = fast_options(50ms, 2);
+  announce_request seeder = sample_request();
+  seeder.peer_id.bytes.fill(0xa1);
+  seeder.port = 1111;
+  seeder.left = 0;
+  seeder.event = announce_event::completed;
+  // opentracker needs a moment to bind its port: retry, bounded.
+  std::optional<expected<announce_response, tracker_error>> first;
+  for (int attempt = 0; attempt < 30; ++attempt) {
+    first = udp_announce(url, seeder, o);
+    if (*first) break;
+    std::this_thread::sleep_for(100ms);
+  }
+  if (!*first) {
+    WARN("skipped: opentracker did not answer: " << first->error().message);
+    return;
+  }
+
+  announce_request leecher = sample_request();
+  leecher.peer_id.bytes.fill(0xb2);
+  leecher.port = 2222;
+  leecher.left = 100;
+  auto second = udp_announce(url, leecher, o);
+  if (!second) FAIL(second.error().message);
+  CHECK(second->interval.count() > 0);
+  CHECK(second->complete == 1);
+  CHECK(second->incomplete == 1);
+  // opentracker includes the requester itself; the seeder must be there.
+  const auto seeder_address = peer_address::v4_address({127, 0, 0, 1}, 1111);
+  CHECK(std::find(second->peers.begin(), second->peers.end(), seeder_address) !=
+        second->peers.end());
+
+  auto scraped = udp_scrape(url, {sample_request().info_hash, sha1_hash{}}, o);
+  if (!scraped) FAIL(scraped.error().message);
+  REQUIRE(scraped->size() == 2);
+  CHECK((*scraped)[0].complete == 1);
+  CHECK((*scraped)[0].incomplete == 1);
+  CHECK((*scraped)[1].complete == 0);
+
+  // A torrent it does not track gets opentracker's 8-byte answer: a refusal, not garbage.
+  announce_request unknown = leecher;
+  unknown.info_hash.bytes.fill(0x99);
+  auto refused = udp_announce(url, unknown, o);
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().what == tracker_error::kind::failure_reason);
 }

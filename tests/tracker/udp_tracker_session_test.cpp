@@ -406,6 +406,17 @@ TEST_CASE("udp session: a malformed answer to our request is a bad_response", "[
   CHECK(error_of(r).what == tracker_error::kind::bad_response);
   CHECK(error_of(r).message.find("multiple of 6") != std::string::npos);
 
+  // Only action and id (opentracker, torrent not tracked): a refusal.
+  REQUIRE(s.start_announce(sample_request(), t0));
+  const announce_request_packet empty = announce_of(s.next_datagram(t0));
+  s.on_datagram(announce_answer(empty.transaction_id, {}).substr(0, 8), t0);
+  CHECK(error_of(s.take_result()).what == tracker_error::kind::failure_reason);
+  // Between 8 and 20 bytes: broken.
+  REQUIRE(s.start_announce(sample_request(), t0));
+  const announce_request_packet short_one = announce_of(s.next_datagram(t0));
+  s.on_datagram(announce_answer(short_one.transaction_id, {}).substr(0, 12), t0);
+  CHECK(error_of(s.take_result()).what == tracker_error::kind::bad_response);
+
   REQUIRE(s.start_announce(sample_request(), t0));
   const announce_request_packet b = announce_of(s.next_datagram(t0));
   announce_response_packet neg;
