@@ -14,11 +14,9 @@ std::int64_t connection_ids::window_of(tracker_clock::time_point now) const {
 
 std::uint64_t connection_ids::id_for(const peer_address& client, std::int64_t window) const {
   std::string msg;
-  msg.reserve(27);
+  msg.reserve(25);
   msg.push_back(client.v6 ? 6 : 4);
   msg.append(reinterpret_cast<const char*>(client.ip.data()), client.ip.size());
-  msg.push_back(static_cast<char>(client.port >> 8));
-  msg.push_back(static_cast<char>(client.port & 0xff));
   for (int i = 0; i < 8; ++i)
     msg.push_back(static_cast<char>(static_cast<std::uint64_t>(window) >> (8 * i)));
   return siphash24(key_, msg);

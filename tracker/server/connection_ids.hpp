@@ -1,7 +1,12 @@
 // BEP 15 connection ids without per-client state: an id is a keyed hash (SipHash-2-4) of
-// the client's address and port and the current time window, so the server can check it
-// later by recomputing, and a client cannot forge one for an address it does not receive
-// datagrams at — which is the point of the connect step (no spoofed-source amplification).
+// the client's IP address and the current time window, so the server can check it later by
+// recomputing, and a client cannot forge one for an address it does not receive datagrams
+// at — which is the point of the connect step (no spoofed-source amplification).
+//
+// The source port is deliberately left out, as opentracker does: libtorrent keeps one
+// connection id per tracker for the whole process and reuses it from each of its sockets
+// (several sessions, or several listen interfaces), and a NAT may change the port between
+// connect and announce. Binding the id to the port made such announces fail.
 //
 // An id is accepted during the window it was issued in and the next one: with a window of
 // 2 minutes, every id stays valid for at least the 2 minutes BEP 15 promises.
