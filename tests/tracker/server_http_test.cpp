@@ -220,6 +220,23 @@ TEST_CASE("http tracker: IPv6 announces answer in peers6", "[tracker_server]") {
   CHECK(doc->root().find("peers").string() == std::string("\xc0\x00\x02\x01\x08\xae", 6));
 }
 
+TEST_CASE("http tracker: IPv4 clients of an IPv6 socket are IPv4 peers", "[tracker_server]") {
+  // A v6 socket bound to the v4-mapped loopback address takes IPv4 connections the way a
+  // dual-stack [::] listener does, without listening beyond loopback.
+  auto t = running_tracker::start("[::ffff:127.0.0.1]:0");
+  if (!t) {
+    WARN("skipped: cannot bind a v4-mapped IPv6 address here");
+    return;
+  }
+  const tcp::endpoint v4_side(net::ip::make_address("127.0.0.1"), t->endpoint.port());
+  get(v4_side, announce_target(1, 1111));
+  const auto body = get(v4_side, announce_target(2, 2222)).body;
+  auto doc = bdecode(body);
+  REQUIRE(doc);
+  CHECK(doc->root().find("peers").string() == std::string("\x7f\x00\x00\x01\x04\x57", 6));
+  CHECK_FALSE(doc->root().find("peers6").valid());
+}
+
 TEST_CASE("http tracker: scrape and stats", "[tracker_server]") {
   auto t = running_tracker::start("127.0.0.1:0");
   REQUIRE(t);
