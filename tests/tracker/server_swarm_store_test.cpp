@@ -256,6 +256,20 @@ TEST_CASE("swarm store: limits refuse new swarms and peers with a reason", "[tra
   CHECK(store.stats(t0).peers == 5);
 }
 
+TEST_CASE("swarm store: a tracker full of peers creates no empty swarms", "[tracker_server]") {
+  auto config = small_config();
+  config.max_peers = 2;
+  swarm_store store(config, 1);
+  REQUIRE(store.announce(input(hash_of(1), 1), t0));
+  REQUIRE(store.announce(input(hash_of(1), 2), t0));
+  for (int s = 2; s < 50; ++s) {
+    auto r = store.announce(input(hash_of(s), 1), t0);
+    REQUIRE_FALSE(r);
+    CHECK(r.error() == "tracker full: too many peers (limit 2)");
+  }
+  CHECK(store.stats(t0).swarms == 1);
+}
+
 TEST_CASE("swarm store: the allow-list refuses every other info-hash", "[tracker_server]") {
   auto config = small_config();
   config.allow = std::set<sha1_hash>{hash_of(1)};

@@ -74,6 +74,10 @@ expected<announce_reply, std::string> swarm_store::announce(const announce_input
     // A stop for a swarm we never saw needs no state; creating one would let stray stops
     // fill the swarm table.
     if (stopping) return reply;
+    // Checked here too so that a full tracker does not collect empty swarms.
+    if (peers_ >= config_.max_peers)
+      return refuse("tracker full: too many peers (limit " + std::to_string(config_.max_peers) +
+                    ")");
     if (swarms_.size() >= config_.max_swarms)
       return refuse("tracker full: too many torrents (limit " + std::to_string(config_.max_swarms) +
                     ")");
