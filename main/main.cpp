@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "main/announce_command.hpp"
 #include "main/create_command.hpp"
 #include "main/exit_codes.hpp"
 #include "main/info_command.hpp"
@@ -14,6 +15,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("--version", "actorrent 0.1.0");
   actorrent::add_info_command(app);
+  actorrent::add_announce_command(app);
   actorrent::add_create_command(app);
   actorrent::add_verify_command(app);
   actorrent::add_split_command(app);
