@@ -176,8 +176,34 @@ caf::behavior tracker_behavior(tracker_self* self, tracker_actor_config cfg) {
 
 }  // namespace
 
+tracker_transport_options default_tracker_transport() {
+  tracker_transport_options o;
+  o.http.connect_timeout = std::chrono::seconds(15);
+  o.http.total_timeout = std::chrono::seconds(30);
+  o.udp.client.session.max_retransmits = 3;  // 15 + 30 + 60 + 120 s at most
+  o.udp.total_timeout = std::chrono::seconds(60);
+  return o;
+}
+
+announce_function network_announce(tracker_transport_options options,
+                                   std::shared_ptr<std::atomic<bool>> cancel) {
+  options.http.cancel = cancel.get();
+  options.udp.cancel = cancel.get();
+  return [options, cancel](const std::string& url, const announce_request& request) {
+    return announce_to_tracker(url, request, options);
+  };
+}
+
 caf::actor spawn_tracker_actor(caf::actor_system& system, tracker_actor_config config) {
-  return system.spawn(tracker_behavior, std::move(config));
+  std::shared_ptr<std::atomic<bool>> cancel;
+  if (!config.announce) {
+    cancel = std::make_shared<std::atomic<bool>>(false);
+    config.announce = network_announce(config.transport, cancel);
+  }
+  auto actor = system.spawn(tracker_behavior, std::move(config));
+  // Set when the actor terminates, whatever the reason: its workers stop waiting.
+  if (cancel) actor->attach_functor([cancel](const caf::error&) { *cancel = true; });
+  return actor;
 }
 
 }  // namespace actorrent

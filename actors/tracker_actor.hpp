@@ -10,9 +10,11 @@
 #include <caf/actor.hpp>
 #include <caf/fwd.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -20,12 +22,17 @@
 #include "protocol/sha1.hpp"
 #include "tracker/announce.hpp"
 #include "tracker/announce_schedule.hpp"
+#include "tracker/tracker_client.hpp"
 
 namespace actorrent {
 
 // One announce to one tracker URL; blocking; called on a worker thread.
 using announce_function = std::function<expected<announce_response, tracker_error>(
     const std::string& url, const announce_request& request)>;
+
+// Timeouts for announces run by a tracker actor: a worker never outlives its usefulness by
+// long (BEP 15's full retransmission schedule takes over two hours).
+tracker_transport_options default_tracker_transport();
 
 struct tracker_actor_config {
   sha1_hash info_hash;
@@ -35,11 +42,18 @@ struct tracker_actor_config {
   std::vector<std::vector<std::string>> tiers;
   std::int32_t numwant = 50;
   caf::actor torrent;  // receives peers_discovered and tracker_status
+  // Empty: announce over the network (HTTP(S) and UDP) with `transport`.
   announce_function announce;
+  tracker_transport_options transport = default_tracker_transport();
   announce_schedule::config schedule;
   std::chrono::milliseconds stop_deadline{5000};
   std::uint32_t shuffle_seed = 0;  // 0: random
 };
+
+// The network announcer; `cancel` aborts calls in progress (set when the actor terminates,
+// so that shutdown never waits for a slow tracker).
+announce_function network_announce(tracker_transport_options options,
+                                   std::shared_ptr<std::atomic<bool>> cancel);
 
 caf::actor spawn_tracker_actor(caf::actor_system& system, tracker_actor_config config);
 
