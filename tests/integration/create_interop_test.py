@@ -16,20 +16,11 @@ import shutil
 import subprocess
 import sys
 import tempfile
+
+sys.path.insert(0, os.path.dirname(__file__))
+import swarm_util as su  # noqa: E402
 import time
 
-SKIP = 77
-
-
-def require_tools():
-    missing = [t for t in ("transmission-show", "aria2c") if shutil.which(t) is None]
-    try:
-        import libtorrent  # noqa: F401
-    except ImportError:
-        missing.append("python3-libtorrent")
-    if missing:
-        print("SKIPPED: not installed: " + ", ".join(missing) + " (scripts/setup.sh installs them)")
-        sys.exit(SKIP)
 
 
 def make_data(root):
@@ -68,19 +59,11 @@ def libtorrent_checks_all_pieces(torrent, save_path):
 
 
 def main():
-    require_tools()
+    su.require(tools=("transmission-show", "aria2c"), libtorrent=True)
     import libtorrent as lt
     binary = sys.argv[1]
-    passed = failed = 0
-
-    def check(ok, label, detail=""):
-        nonlocal passed, failed
-        if ok:
-            passed += 1
-            print(f"ok   {label}")
-        else:
-            failed += 1
-            print(f"FAIL {label}: {detail}")
+    r = su.results()
+    check = r.check
 
     with tempfile.TemporaryDirectory() as tmp:
         single, tree = make_data(tmp)
@@ -88,10 +71,10 @@ def main():
                     ("multi", tree, []), ("multi-32K", tree, ["--piece-size", "32768", "--comment", "c"])]
         for label, src, extra in variants:
             out = os.path.join(tmp, label + ".torrent")
-            r = subprocess.run([binary, "create", src, "-o", out, "-t", "http://127.0.0.1:6969/announce",
+            res = subprocess.run([binary, "create", src, "-o", out, "-t", "http://127.0.0.1:6969/announce",
                                 "-t", "udp://127.0.0.1:6969/announce"] + extra, capture_output=True, text=True)
-            if r.returncode != 0:
-                check(False, f"{label}: create", r.stderr)
+            if res.returncode != 0:
+                check(False, f"{label}: create", res.stderr)
                 continue
             ours = json.loads(subprocess.run([binary, "info", "--json", out], capture_output=True,
                                              text=True, check=True).stdout)["info_hash"]
@@ -109,8 +92,8 @@ def main():
         # verify names the file and the piece of one flipped byte (multi, 16 KiB pieces:
         # torrent order is 0.txt, 4.bin, 5 five.bin, x/1.bin, x/2.bin, y/z/3.bin).
         out = os.path.join(tmp, "multi.torrent")
-        r = subprocess.run([binary, "verify", out, "--dir", tmp], capture_output=True, text=True)
-        check(r.returncode == 0, "verify: intact data exits 0", r.stdout + r.stderr)
+        v = subprocess.run([binary, "verify", out, "--dir", tmp], capture_output=True, text=True)
+        check(v.returncode == 0, "verify: intact data exits 0", v.stdout + v.stderr)
         target = os.path.join(tree, "y", "z", "3.bin")
         offset_in_file = 1_000_000
         with open(target, "r+b") as f:
@@ -121,14 +104,13 @@ def main():
         torrent_offset = 65_536 + 77 + 123_457 + 1 + offset_in_file
         ti = lt.torrent_info(out)
         piece = torrent_offset // ti.piece_length()
-        r = subprocess.run([binary, "verify", out, "--dir", tmp], capture_output=True, text=True)
-        line = next((l for l in r.stdout.splitlines() if "y/z/3.bin" in l), "")
-        check(r.returncode == 1 and re.search(rf"corrupt pieces: {piece}\b", line) is not None,
-              f"verify: flipped byte reported in tree/y/z/3.bin, piece {piece}", r.stdout + r.stderr)
-        others = [l for l in r.stdout.splitlines() if "corrupt" in l and "y/z/3.bin" not in l]
+        v = subprocess.run([binary, "verify", out, "--dir", tmp], capture_output=True, text=True)
+        line = next((l for l in v.stdout.splitlines() if "y/z/3.bin" in l), "")
+        check(v.returncode == 1 and re.search(rf"corrupt pieces: {piece}\b", line) is not None,
+              f"verify: flipped byte reported in tree/y/z/3.bin, piece {piece}", v.stdout + v.stderr)
+        others = [l for l in v.stdout.splitlines() if "corrupt" in l and "y/z/3.bin" not in l]
         check(not others, "verify: no other file blamed", "\n".join(others))
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
+    return r.finish()
 
 
 if __name__ == "__main__":

@@ -15,18 +15,9 @@ import subprocess
 import sys
 import tempfile
 
-SKIP = 77
+sys.path.insert(0, os.path.dirname(__file__))
+import swarm_util as su  # noqa: E402
 
-
-def require_tools():
-    missing = [t for t in ("mktorrent", "transmission-create") if shutil.which(t) is None]
-    try:
-        import libtorrent  # noqa: F401
-    except ImportError:
-        missing.append("python3-libtorrent")
-    if missing:
-        print("SKIPPED: not installed: " + ", ".join(missing) + " (scripts/setup.sh installs them)")
-        sys.exit(SKIP)
 
 
 def make_data(root):
@@ -130,7 +121,7 @@ def malformed_cases(good_torrent, out):
 
 
 def main():
-    require_tools()
+    su.require(tools=("mktorrent", "transmission-create"), libtorrent=True)
     binary = sys.argv[1]
     passed = failed = 0
     with tempfile.TemporaryDirectory() as tmp:
