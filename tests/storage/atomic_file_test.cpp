@@ -8,14 +8,14 @@
 #include <sstream>
 
 #include "storage/atomic_file.hpp"
+#include "tests/support/temp_dir.hpp"
 
 using namespace actorrent;
 namespace fs = std::filesystem;
 
 TEST_CASE("write_file_atomically replaces content and leaves no temporary file", "[atomic_file]") {
-  std::string dir_template = (fs::temp_directory_path() / "actorrent-atomic-XXXXXX").string();
-  REQUIRE(::mkdtemp(dir_template.data()));
-  fs::path dir = dir_template;
+  test::temp_dir tmp("actorrent-atomic");
+  const fs::path& dir = tmp.path;
   auto target = (dir / "resume.json").string();
 
   REQUIRE(write_file_atomically(target, "first"));
@@ -32,5 +32,4 @@ TEST_CASE("write_file_atomically replaces content and leaves no temporary file",
   auto bad = write_file_atomically((dir / "no-such-dir" / "x").string(), "data");
   REQUIRE_FALSE(bad);
   CHECK_THAT(bad.error(), Catch::Contains("no-such-dir/x"));
-  fs::remove_all(dir);
 }

@@ -10,21 +10,14 @@
 #include "storage/create_torrent.hpp"
 #include "storage/split_data.hpp"
 #include "storage/verify_data.hpp"
+#include "tests/support/temp_dir.hpp"
 
 using namespace actorrent;
 namespace fs = std::filesystem;
 
-namespace {
+using test::temp_dir;
 
-struct temp_dir {
-  fs::path path;
-  temp_dir() {
-    std::string t = (fs::temp_directory_path() / "actorrent-cvs-XXXXXX").string();
-    REQUIRE(::mkdtemp(t.data()));
-    path = t;
-  }
-  ~temp_dir() { fs::remove_all(path); }
-};
+namespace {
 
 void write_random(const fs::path& p, std::size_t size, unsigned seed) {
   fs::create_directories(p.parent_path());

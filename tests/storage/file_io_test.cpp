@@ -23,24 +23,14 @@
 #include <vector>
 
 #include "storage/file_io.hpp"
+#include "tests/support/temp_dir.hpp"
 
 using namespace actorrent;
 namespace fs = std::filesystem;
 
-namespace {
+using test::temp_dir;
 
-struct temp_dir {
-  fs::path path;
-  temp_dir() {
-    std::string tmpl = (fs::temp_directory_path() / "actorrent-storage-XXXXXX").string();
-    REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
-    path = tmpl;
-  }
-  ~temp_dir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
+namespace {
 
 std::string random_bytes(std::size_t n, std::uint32_t seed) {
   std::mt19937 rng(seed);

@@ -9,6 +9,7 @@
 
 #include "protocol/bencode_value.hpp"
 #include "storage/resume_store.hpp"
+#include "tests/support/temp_dir.hpp"
 
 using namespace actorrent;
 namespace fs = std::filesystem;
@@ -17,14 +18,12 @@ using namespace std::chrono_literals;
 namespace {
 
 struct fixture {
-  fs::path root;
+  test::temp_dir tmp{"actorrent-resume"};
+  fs::path root = tmp.path;
   std::vector<std::string> pieces;  // the data, piece by piece
   metainfo torrent;
 
   fixture() {
-    std::string t = (fs::temp_directory_path() / "actorrent-resume-XXXXXX").string();
-    REQUIRE(::mkdtemp(t.data()));
-    root = t;
     std::mt19937 rng(3);
     std::string data(16384 * 5 + 100, '\0');
     for (auto& c : data)
@@ -43,7 +42,6 @@ struct fixture {
     REQUIRE(m);
     torrent = *m;
   }
-  ~fixture() { fs::remove_all(root); }
 
   fs::path data_dir() const { return root / "dl"; }
   fs::path state_dir() const { return root / "dl" / ".actorrent"; }
