@@ -1,5 +1,7 @@
 #include "engine/piece_hash_cursor.hpp"
 
+#include <algorithm>
+
 namespace actorrent {
 
 piece_hash_cursor::piece_hash_cursor(std::uint32_t num_pieces, std::int64_t piece_length,
@@ -13,8 +15,19 @@ std::int64_t piece_hash_cursor::piece_size(std::uint32_t piece) const {
 
 piece_hash_cursor::piece_state& piece_hash_cursor::state(std::uint32_t piece) {
   auto& s = state_[piece];
-  if (!s) s = std::make_unique<piece_state>();
+  if (!s) {
+    s = std::make_unique<piece_state>();
+    s->written.assign(static_cast<std::size_t>((piece_size(piece) + block_size - 1) / block_size),
+                      false);
+  }
   return *s;
+}
+
+bool piece_hash_cursor::valid_block(std::uint32_t piece, std::int64_t offset,
+                                    std::int64_t length) const {
+  if (piece >= num_pieces_ || offset < 0 || offset % block_size != 0) return false;
+  auto size = piece_size(piece);
+  return offset < size && length == std::min(block_size, size - offset);
 }
 
 bool piece_hash_cursor::at_cursor(std::uint32_t piece, std::int64_t offset) const {
@@ -28,10 +41,14 @@ void piece_hash_cursor::hash_block(std::uint32_t piece, const char* data, std::i
   s.cursor += length;
 }
 
-bool piece_hash_cursor::block_written(std::uint32_t piece, std::int64_t, std::int64_t length) {
+bool piece_hash_cursor::block_written(std::uint32_t piece, std::int64_t offset) {
   auto& s = state(piece);
-  s.written += length;
-  return s.written >= piece_size(piece);
+  auto index = static_cast<std::size_t>(offset / block_size);
+  if (!s.written[index]) {
+    s.written[index] = true;
+    ++s.blocks_written;
+  }
+  return s.blocks_written == s.written.size();
 }
 
 std::int64_t piece_hash_cursor::cursor(std::uint32_t piece) const {

@@ -19,7 +19,8 @@ sha1_hash feed(piece_hash_cursor& c, std::uint32_t piece, const std::string& dat
     const char* bytes = data.data() + off;
     if (c.at_cursor(piece, off)) c.hash_block(piece, bytes, len);
     std::copy(bytes, bytes + len, disk.begin() + off);
-    if (c.block_written(piece, off, len)) {
+    REQUIRE(c.valid_block(piece, off, len));
+    if (c.block_written(piece, off)) {
       auto from = c.cursor(piece);
       *read_back = static_cast<std::int64_t>(data.size()) - from;
       return c.finish(piece, disk.data() + from, *read_back);
@@ -72,6 +73,18 @@ TEST_CASE("piece hash cursor: short last piece and short last block", "[hash_cur
   std::int64_t read_back = -1;
   CHECK(feed(c, 2, last, {16384, 0}, 16384, &read_back) == sha1(last));
   CHECK(read_back == 20000 - 16384);  // the block at 0 was hashed at once; 16384.. read back
+
+  // Whole blocks only.
+  CHECK_FALSE(c.valid_block(2, 100, 16384));
+  CHECK_FALSE(c.valid_block(2, 16384, 16384));
+  CHECK_FALSE(c.valid_block(3, 0, 16384));
+  CHECK(c.valid_block(0, 16384, 16384));
+
+  // A block written twice (endgame) counts once.
+  piece_hash_cursor d(1, 32768, 32768);
+  CHECK_FALSE(d.block_written(0, 0));
+  CHECK_FALSE(d.block_written(0, 0));
+  CHECK(d.block_written(0, 16384));
 
   // A reset piece starts over.
   c.hash_block(0, "abc", 3);
