@@ -18,6 +18,10 @@ void register_message_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<peers_discovered>("peers_discovered");
   cfg.add_message_type<tracker_status>("tracker_status");
   cfg.add_message_type<announce_outcome>("announce_outcome");
+  cfg.add_message_type<block_written>("block_written");
+  cfg.add_message_type<block_read>("block_read");
+  cfg.add_message_type<piece_checked>("piece_checked");
+  cfg.add_message_type<disk_failure>("disk_failure");
 }
 
 actorrent_config::actorrent_config() {

@@ -9,14 +9,21 @@
 //   torrent ──tracker_stats / tracker_completed / tracker_want_peers / tracker_stop──▶ tracker
 //   tracker ──peers_discovered / tracker_status──▶ torrent
 //   announce worker ──announce_outcome──▶ tracker
+//   peer ──block_write / block_read──▶ disk_writer ──block_written / block_read_result──▶ peer
+//   disk_writer ──piece_checked / disk_failure──▶ torrent
+//
+// Messages that carry a pooled block_buffer are local only (CAF_ALLOW_UNSAFE_MESSAGE_TYPE at
+// the end of this file): a block never crosses nodes, and the log records its size only.
 #pragma once
 
+#include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/meta/type_name.hpp>
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
+#include "actors/block_pool.hpp"
 #include "protocol/peer_address.hpp"
 #include "protocol/sha1.hpp"
 
@@ -131,4 +138,77 @@ typename Inspector::result_type inspect(Inspector& f, announce_outcome& x) {
            x.message, x.interval_s, x.min_interval_s, x.seeders, x.leechers, x.peers, x.tracker_id);
 }
 
+// ---- peer → disk writer → peer ----
+
+// A received block to write. `peer` identifies the sender for its credit.
+struct block_write {
+  std::uint64_t peer = 0;
+  std::uint32_t piece = 0;
+  std::uint32_t offset = 0;
+  block_buffer data;
+};
+
+// The block's bytes are written (or failed to be): the sender may read that much more.
+struct block_written {
+  std::uint64_t peer = 0;
+  std::uint32_t piece = 0;
+  std::uint32_t offset = 0;
+  std::uint32_t length = 0;
+  bool ok = false;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, block_written& x) {
+  return f(caf::meta::type_name("block_written"), x.peer, x.piece, x.offset, x.length, x.ok);
+}
+
+// A block to upload; the reply is a block_read_result.
+struct block_read {
+  std::uint32_t piece = 0;
+  std::uint32_t offset = 0;
+  std::uint32_t length = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, block_read& x) {
+  return f(caf::meta::type_name("block_read"), x.piece, x.offset, x.length);
+}
+
+struct block_read_result {
+  std::uint32_t piece = 0;
+  std::uint32_t offset = 0;
+  block_buffer data;  // empty when !ok
+  bool ok = false;
+  std::string error;
+};
+
+// ---- disk writer → torrent ----
+
+// A piece has all its blocks on disk and was hashed.
+struct piece_checked {
+  std::uint32_t piece = 0;
+  bool passed = false;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, piece_checked& x) {
+  return f(caf::meta::type_name("piece_checked"), x.piece, x.passed);
+}
+
+// A write or read failed. `kind` is storage_errc's name ("disk full", "I/O error", ...):
+// the torrent pauses on a full disk and stops on the others.
+struct disk_failure {
+  std::string kind;
+  std::string message;  // names the file
+  std::uint32_t piece = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, disk_failure& x) {
+  return f(caf::meta::type_name("disk_failure"), x.kind, x.message, x.piece);
+}
+
 }  // namespace actorrent
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(actorrent::block_write)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(actorrent::block_read_result)

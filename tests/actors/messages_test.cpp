@@ -52,6 +52,14 @@ TEST_CASE("every message type round-trips through CAF's serializer", "[messages]
   ao.min_interval_s = 60;
   auto ao2 = round_trip(sys, ao);
   CHECK((ao2.generation == 9 && ao2.peers == ao.peers && ao2.min_interval_s == 60));
+  auto bw = round_trip(sys, block_written{7, 3, 16384, 16384, true});
+  CHECK((bw.peer == 7 && bw.piece == 3 && bw.offset == 16384 && bw.length == 16384 && bw.ok));
+  auto br = round_trip(sys, block_read{1, 2, 3});
+  CHECK((br.piece == 1 && br.offset == 2 && br.length == 3));
+  auto pc = round_trip(sys, piece_checked{5, true});
+  CHECK((pc.piece == 5 && pc.passed));
+  auto df = round_trip(sys, disk_failure{"disk full", "/dl/a: No space left on device", 4});
+  CHECK((df.kind == "disk full" && df.piece == 4));
 }
 
 TEST_CASE("messages print readably for the message log", "[messages]") {

@@ -1,0 +1,117 @@
+#include "actors/disk_writer.hpp"
+
+#include <caf/all.hpp>
+
+#include <optional>
+
+#include "actors/messages.hpp"
+#include "engine/piece_hash_cursor.hpp"
+#include "storage/io_buffer.hpp"
+
+namespace actorrent {
+
+namespace {
+
+struct disk_writer_state {
+  static inline const char* name = "disk_writer";
+  std::optional<file_storage> storage;
+  std::optional<piece_hash_cursor> cursor;
+  bitfield verified;
+  io_buffer read_back;
+};
+
+using disk_writer_self = caf::stateful_actor<disk_writer_state>;
+
+void report(disk_writer_self* self, const disk_writer_config& cfg, const storage_error& e,
+            std::uint32_t piece) {
+  if (cfg.torrent_actor)
+    self->send(cfg.torrent_actor, disk_failure{to_string(e.code), e.to_string(), piece});
+}
+
+// All blocks of `piece` are on disk: hash the rest from disk, compare, tell the torrent.
+void finish_piece(disk_writer_self* self, const disk_writer_config& cfg, std::uint32_t piece) {
+  auto& st = self->state;
+  auto from = st.cursor->cursor(piece);
+  auto rest = st.cursor->piece_size(piece) - from;
+  st.read_back.resize(static_cast<std::size_t>(rest));
+  if (rest > 0) {
+    if (auto r = st.storage->read(piece, from, rest, st.read_back.data()); !r) {
+      st.cursor->reset(piece);
+      report(self, cfg, r.error(), piece);
+      if (cfg.torrent_actor) self->send(cfg.torrent_actor, piece_checked{piece, false});
+      return;
+    }
+  }
+  bool passed =
+      st.cursor->finish(piece, st.read_back.data(), rest) == cfg.torrent->piece_hash(piece);
+  if (passed) st.verified.set(piece);
+  if (cfg.torrent_actor) self->send(cfg.torrent_actor, piece_checked{piece, passed});
+}
+
+caf::behavior disk_writer_behavior(disk_writer_self* self, disk_writer_config cfg) {
+  auto& st = self->state;
+  st.storage.emplace(file_layout(*cfg.torrent), cfg.download_dir, cfg.storage);
+  st.cursor.emplace(cfg.torrent->num_pieces(), cfg.torrent->piece_length,
+                    cfg.torrent->total_length);
+  st.verified = cfg.verified.size() == cfg.torrent->num_pieces()
+                    ? cfg.verified
+                    : bitfield(cfg.torrent->num_pieces());
+  return {
+      [=](block_write& w) {
+        auto& st = self->state;
+        auto length = static_cast<std::int64_t>(w.data.size());
+        block_written ack{w.peer, w.piece, w.offset, static_cast<std::uint32_t>(length), false};
+        auto sender = caf::actor_cast<caf::actor>(self->current_sender());
+        auto reply = [&] {
+          if (sender) self->send(sender, ack);
+        };
+        // A peer actor checks blocks against its requests; this is the last line of defence.
+        if (!st.cursor->valid_block(w.piece, w.offset, length)) return reply();
+        if (st.verified.test(w.piece)) {
+          ack.ok = true;  // a late duplicate (endgame) of a piece already verified
+          return reply();
+        }
+        if (st.cursor->at_cursor(w.piece, w.offset))
+          st.cursor->hash_block(w.piece, w.data.data(), length);
+        if (auto r = st.storage->write(w.piece, w.offset, w.data.data(), length); !r) {
+          st.cursor->reset(w.piece);  // the piece must be downloaded again
+          report(self, cfg, r.error(), w.piece);
+          return reply();
+        }
+        ack.ok = true;
+        reply();
+        if (st.cursor->block_written(w.piece, w.offset)) finish_piece(self, cfg, w.piece);
+      },
+      [=](const block_read& r) -> block_read_result {
+        auto& st = self->state;
+        block_read_result out{r.piece, r.offset, {}, false, {}};
+        if (!st.storage->layout().valid_block(r.piece, r.offset, r.length) ||
+            r.length > cfg.pool->block_size()) {
+          out.error = "block out of range";
+          return out;
+        }
+        if (!st.verified.test(r.piece)) {
+          out.error = "piece not verified";
+          return out;
+        }
+        out.data = cfg.pool->acquire();
+        if (auto res = st.storage->read(r.piece, r.offset, r.length, out.data.data()); !res) {
+          report(self, cfg, res.error(), r.piece);
+          out.data = block_buffer();
+          out.error = res.error().to_string();
+          return out;
+        }
+        out.data.resize(r.length);
+        out.ok = true;
+        return out;
+      },
+  };
+}
+
+}  // namespace
+
+caf::actor spawn_disk_writer(caf::actor_system& system, disk_writer_config config) {
+  return system.spawn<caf::detached>(disk_writer_behavior, std::move(config));
+}
+
+}  // namespace actorrent
