@@ -3,9 +3,10 @@
 
 Usage: fuzz/make_corpus.py OUTDIR   (scripts/fuzz.sh uses OUTDIR = fuzz-corpus)
 
-Creates OUTDIR/<target>/ for bencode_fuzz, metainfo_fuzz, magnet_fuzz and wire_fuzz, one
-file per seed, named after what it shows. Every seed is built here from first principles
-(a small bencoder, hand-written magnets, hand-framed peer wire streams), so the corpus needs
+Creates OUTDIR/<target>/ for bencode_fuzz, metainfo_fuzz, magnet_fuzz, wire_fuzz,
+tracker_http_fuzz and tracker_udp_fuzz, one file per seed, named after what it shows. Every
+seed is built here from first principles (a small bencoder, hand-written magnets,
+hand-framed peer wire streams, tracker requests as clients send them), so the corpus needs
 no network and no torrent client; it is deterministic, so re-running it changes nothing.
 """
 
@@ -217,6 +218,178 @@ def wire_samples():
     }
 
 
+# --- tracker server ------------------------------------------------------------------------
+# tracker_http_fuzz and tracker_udp_fuzz inputs start with 2 control bytes (see the targets'
+# sources): byte 0 selects the request form, method, store, clock advance (and for UDP the
+# connection-id splice), byte 1 the remote address.
+
+def pct(raw):
+    """Percent-encodes every byte outside RFC 3986's unreserved set, as clients do."""
+    keep = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~"
+    return "".join(chr(b) if b in keep else "%%%02X" % b for b in raw)
+
+
+SWARM_A = hashlib.sha1(b"tracker seed a").digest()
+SWARM_B = hashlib.sha1(b"tracker seed b").digest()
+PEER_1 = b"-AR0001-123456789012"
+PEER_2 = b"\x00\xff%&=+ #?" + b"x" * 11
+
+
+def announce_query(info_hash=SWARM_A, peer_id=PEER_1, port=6881, **extra):
+    q = "info_hash=%s&peer_id=%s&port=%d" % (pct(info_hash), pct(peer_id), port)
+    for k, v in extra.items():
+        q += "&%s=%s" % (k, v)
+    return q
+
+
+def tracker_http_samples():
+    """(name, control byte, remote byte, payload)."""
+    ann = "/announce?" + announce_query(uploaded=0, downloaded=0, left=1000, event="started",
+                                        compact=1, numwant=50, key="1a2b3c4d")
+    q_seed = announce_query(left=0, event="completed")
+    scrape_two = "info_hash=%s&info_hash=%s" % (pct(SWARM_A), pct(SWARM_B))
+    s = [
+        # Mode 0: the payload is the whole request target.
+        ("raw-announce", 0x00, 0x08, ann),
+        ("raw-announce-v6", 0x10, 0x09, ann.replace("port=6881", "port=51413")),
+        ("raw-announce-absolute", 0x00, 0x10, "http://tracker.example:6969" + ann),
+        ("raw-announce-https", 0x00, 0x10, "https://tracker.example" + ann),
+        ("raw-announce-fragment", 0x00, 0x10, ann + "#frag"),
+        ("raw-scrape", 0x00, 0x08, "/scrape?" + scrape_two),
+        ("raw-scrape-all", 0x00, 0x08, "/scrape"),
+        ("raw-stats", 0x00, 0x08, "/stats"),
+        ("raw-stats-post", 0x04, 0x08, "/stats"),
+        ("raw-not-found", 0x00, 0x08, "/favicon.ico"),
+        ("raw-empty", 0x00, 0x00, ""),
+        ("raw-announce-no-query", 0x00, 0x08, "/announce"),
+        ("raw-post-announce", 0x04, 0x08, ann),
+        # Mode 1: "/announce?" + payload.
+        ("announce-seeder", 0x01, 0x18, q_seed),
+        ("announce-stopped", 0x21, 0x18, announce_query(event="stopped")),
+        ("announce-not-compact", 0x01, 0x20, announce_query(compact=0, no_peer_id=0)),
+        ("announce-no-peer-id", 0x01, 0x21, announce_query(compact=0, no_peer_id=1)),
+        ("announce-ip-loopback", 0x01, 0x02, announce_query(ip="10.1.2.3")),
+        ("announce-ip6-loopback", 0x01, 0x03, announce_query(ip="2001:db8::7")),
+        ("announce-ip-bad", 0x01, 0x02, announce_query(ip="tracker.example")),
+        ("announce-ip-ignored", 0x01, 0x28, announce_query(ip="10.1.2.3")),
+        ("announce-v4-mapped", 0x01, 0x37, announce_query(peer_id=PEER_2)),
+        ("announce-key-other-ip", 0x01, 0x30, announce_query(key="1a2b3c4d", left=5)),
+        ("announce-key-text", 0x01, 0x40, announce_query(key="not+hex%20text")),
+        ("announce-events", 0x01, 0x48, announce_query(event="paused") + "&supportcrypto=1"),
+        ("announce-event-empty", 0x01, 0x48, announce_query(event="")),
+        ("announce-numwant-0", 0x01, 0x50, announce_query(numwant=0)),
+        ("announce-numwant-huge", 0x01, 0x50, announce_query(numwant="99999999999999999")),
+        ("announce-plus", 0x01, 0x58, announce_query(peer_id=b"-AR0001-+++++++++++%")),
+        ("announce-missing-hash", 0x01, 0x08, "peer_id=%s&port=1" % pct(PEER_1)),
+        ("announce-short-hash", 0x01, 0x08, "info_hash=%41%42&peer_id=x&port=1"),
+        ("announce-bad-port", 0x01, 0x08, announce_query(port=0)),
+        ("announce-port-huge", 0x01, 0x08, announce_query(port=65536)),
+        ("announce-duplicate", 0x01, 0x08, announce_query() + "&port=2"),
+        ("announce-bad-left", 0x01, 0x08, announce_query(left="-1")),
+        ("announce-bad-compact", 0x01, 0x08, announce_query(compact=2)),
+        ("announce-bad-event", 0x01, 0x08, announce_query(event="begin")),
+        ("announce-bad-percent", 0x01, 0x08, announce_query() + "&x=%4"),
+        ("announce-bad-percent-hex", 0x01, 0x08, "info_hash=%zz"),
+        ("announce-raw-space", 0x01, 0x08, announce_query() + "&x=a b"),
+        ("announce-empty-parts", 0x01, 0x08, "&&" + announce_query() + "&&flag&=&"),
+        ("announce-too-many", 0x01, 0x08, announce_query() + "&x=1" * 70),
+        ("announce-long-key", 0x01, 0x08, announce_query(key="k" * 65)),
+        ("announce-post", 0x05, 0x08, announce_query()),
+        ("announce-allowlist", 0x09, 0x08, announce_query()),
+        ("announce-later", 0xf1, 0x08, announce_query()),
+        # Mode 2: "/scrape?" + payload.
+        ("scrape-two", 0x02, 0x08, scrape_two),
+        ("scrape-all", 0x02, 0x08, ""),
+        ("scrape-other-params", 0x02, 0x08, "passkey=abc&" + scrape_two),
+        ("scrape-short-hash", 0x02, 0x08, "info_hash=abc"),
+        ("scrape-too-many", 0x02, 0x08, "&".join(["info_hash=" + "A" * 20] * 101)),
+        ("scrape-allowlist", 0x0a, 0x08, scrape_two),
+        # Mode 3: built announces (b0 hash, b1 peer, b2 flags, b3 key, b4 ip, b5 left,
+        # b6 numwant, b7-b8 port, b9 uploaded/downloaded), then raw query text.
+        ("built-started", 0x03, 0x08, "\x00\x00\x11\x2a\x00\x00\x32\x1a\xe1\x03"),
+        ("built-seeder", 0x13, 0x10, "\x00\x01\x42\x00\x00\x00\xff\x1a\xe2\x00"),
+        ("built-completed", 0x23, 0x18, "\x00\x02\x92\x00\x00\x00\x10\x1a\xe3\x00"),
+        ("built-stopped", 0x33, 0x08, "\x00\x00\x13\x2a\x00\x00\x32\x1a\xe1\x00"),
+        ("built-not-compact", 0x03, 0x09, "\x01\x03\x05\x00\x00\x00\xff\x1a\xe4\x00"),
+        ("built-dict-no-id", 0x03, 0x11, "\x01\x04\x0c\x00\x00\x00\xff\x1a\xe5\x00"),
+        ("built-ip-loopback", 0x03, 0x02, "\x02\x05\x21\x00\x04\x00\xff\x1a\xe6\x00"),
+        ("built-ip6-loopback", 0x03, 0x03, "\x02\x06\x21\x00\x05\x00\xff\x1a\xe7\x00"),
+        ("built-ip-bad", 0x03, 0x02, "\x02\x07\x21\x00\x02\x00\xff\x1a\xe8\x00"),
+        ("built-key-move", 0x03, 0x28, "\x00\x00\x10\x2a\x00\x00\x32\x1a\xe1\x00"),
+        ("built-port-zero", 0x03, 0x08, "\x00\x00\x00\x00\x00\x00\xff\x00\x00\x00"),
+        ("built-allowlist", 0x0b, 0x08, "\x01\x00\x01\x00\x00\x00\xff\x1a\xe1\x00"),
+        ("built-allowlist-refused", 0x0b, 0x08, "\x05\x00\x01\x00\x00\x00\xff\x1a\xe1\x00"),
+        ("built-extra", 0x03, 0x08, "\x03\x08\x01\x00\x00\x00\x05\x1a\xe1\x03"
+                                    "supportcrypto=1&corrupt=0"),
+        ("built-duplicate", 0x03, 0x08, "\x03\x08\x01\x00\x00\x00\x05\x1a\xe1\x03port=1"),
+        ("built-expiry", 0xf3, 0x08, "\x00\x09\x01\x00\x00\x00\xff\x1a\xe1\x00"),
+    ]
+    return s
+
+
+def udp_connect(tid=0x01020304, magic=0x41727101980):
+    return struct.pack(">QII", magic, 0, tid)
+
+
+def udp_announce(conn=0, tid=0x0a0b0c0d, info_hash=SWARM_A, peer_id=PEER_1, downloaded=0,
+                 left=1000, uploaded=0, event=2, ip=0, key=0x1a2b3c4d, numwant=-1, port=6881,
+                 options=b""):
+    return (struct.pack(">QII", conn, 1, tid) + info_hash + peer_id +
+            struct.pack(">qqqIIIiH", downloaded, left, uploaded, event, ip, key, numwant, port) +
+            options)
+
+
+def udp_scrape(hashes, conn=0, tid=0x11223344):
+    return struct.pack(">QII", conn, 2, tid) + b"".join(hashes)
+
+
+def tracker_udp_samples():
+    """(name, control byte, source byte, datagram). Control bit 0 splices a valid
+    connection id over bytes 0-7, bit 2 maps hashes onto the target's fixed swarms."""
+    url_data = b"\x02\x0c/announce?a=" + b"\x01" + b"\x02\x05&b=cd" + b"\x00"
+    s = [
+        ("connect", 0x00, 0x08, udp_connect()),
+        ("connect-v6", 0x10, 0x09, udp_connect(0xffffffff)),
+        ("connect-bad-magic", 0x00, 0x08, udp_connect(magic=0x41727101981)),
+        ("connect-trailing", 0x00, 0x08, udp_connect() + b"\x00" * 4),
+        ("announce-no-id", 0x00, 0x08, udp_announce(conn=0x1234)),
+        ("announce-started", 0x01, 0x08, udp_announce()),
+        ("announce-started-v6", 0x01, 0x09, udp_announce(peer_id=PEER_2)),
+        ("announce-v4-mapped", 0x01, 0x37, udp_announce(event=0)),
+        ("announce-seeder", 0x11, 0x10, udp_announce(left=0, event=1, numwant=200)),
+        ("announce-stopped", 0x21, 0x08, udp_announce(event=3)),
+        ("announce-numwant-0", 0x01, 0x18, udp_announce(numwant=0)),
+        ("announce-left-negative", 0x01, 0x18, udp_announce(left=-5)),
+        ("announce-port-zero", 0x01, 0x08, udp_announce(port=0)),
+        ("announce-bad-event", 0x01, 0x08, udp_announce(event=4)),
+        ("announce-short", 0x01, 0x08, udp_announce()[:97]),
+        ("announce-ip-loopback", 0x01, 0x02, udp_announce(ip=0x0a010203)),
+        ("announce-ip6-loopback", 0x01, 0x03, udp_announce(ip=0x0a010203)),
+        ("announce-ip-ignored", 0x01, 0x20, udp_announce(ip=0x0a010203)),
+        ("announce-url-data", 0x01, 0x08, udp_announce(options=url_data)),
+        ("announce-bad-option", 0x01, 0x08, udp_announce(options=b"\x07\x03abc\x02\xff")),
+        ("announce-old-id", 0x03, 0x08, udp_announce()),
+        ("announce-canonical", 0x05, 0x08, udp_announce()),
+        ("announce-canonical-b", 0x15, 0x28, udp_announce(info_hash=b"\x01" * 20,
+                                                            peer_id=b"\x05" * 20, left=0)),
+        ("announce-canonical-key", 0x05, 0x30, udp_announce(key=0)),
+        ("announce-allowlist", 0x0d, 0x08, udp_announce(info_hash=b"\x00" * 20)),
+        ("announce-allowlist-refused", 0x0d, 0x08, udp_announce(info_hash=b"\x07" * 20)),
+        ("announce-later", 0xf5, 0x08, udp_announce()),
+        ("scrape-one", 0x01, 0x08, udp_scrape([SWARM_A])),
+        ("scrape-two", 0x05, 0x08, udp_scrape([SWARM_A, b"\x01" * 20])),
+        ("scrape-no-id", 0x00, 0x08, udp_scrape([SWARM_A])),
+        ("scrape-max", 0x05, 0x09, udp_scrape([bytes([i]) * 20 for i in range(74)])),
+        ("scrape-too-many", 0x01, 0x08, udp_scrape([SWARM_A] * 75)),
+        ("scrape-none", 0x01, 0x08, udp_scrape([])),
+        ("scrape-ragged", 0x01, 0x08, udp_scrape([SWARM_A]) + b"\x00"),
+        ("scrape-allowlist", 0x0d, 0x08, udp_scrape([b"\x00" * 20, b"\x01" * 20])),
+        ("unknown-action", 0x01, 0x08, struct.pack(">QII", 0, 3, 1) + b"error"),
+        ("too-short", 0x00, 0x08, b"\x00" * 15),
+    ]
+    return s
+
+
 def write(directory, name, data):
     os.makedirs(directory, exist_ok=True)
     with open(os.path.join(directory, name), "wb") as f:
@@ -238,8 +411,14 @@ def main():
         write(os.path.join(out, "magnet_fuzz"), name, uri.encode())
     for name, (control, stream) in wire_samples().items():
         write(os.path.join(out, "wire_fuzz"), name, control + stream)
+    for name, control, remote, payload in tracker_http_samples():
+        data = payload.encode("latin-1") if isinstance(payload, str) else payload
+        write(os.path.join(out, "tracker_http_fuzz"), name, bytes([control, remote]) + data)
+    for name, control, source, datagram in tracker_udp_samples():
+        write(os.path.join(out, "tracker_udp_fuzz"), name, bytes([control, source]) + datagram)
     counts = {t: len(os.listdir(os.path.join(out, t)))
-              for t in ("bencode_fuzz", "metainfo_fuzz", "magnet_fuzz", "wire_fuzz")}
+              for t in ("bencode_fuzz", "metainfo_fuzz", "magnet_fuzz", "wire_fuzz",
+                        "tracker_http_fuzz", "tracker_udp_fuzz")}
     print("make_corpus: " + ", ".join("%s %d seeds" % kv for kv in counts.items()) +
           " in " + out)
 

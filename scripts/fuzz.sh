@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs one libFuzzer target (or all of them, one after another) for a fixed time.
 #
-#   scripts/fuzz.sh TARGET SECONDS [libFuzzer flags...]   TARGET: bencode, metainfo, magnet, wire
+#   scripts/fuzz.sh TARGET SECONDS [libFuzzer flags...]   TARGET: bencode, metainfo, magnet, wire,
+#                                                         tracker_http, tracker_udp
 #   scripts/fuzz.sh all SECONDS [libFuzzer flags...]      (names with _fuzz are accepted too)
 #
 # Builds build/fuzz (scripts/setup.sh fuzz), writes the seed corpus into fuzz-corpus/ with
@@ -22,7 +23,7 @@ what=$1 seconds=$2
 shift 2
 [[ $seconds =~ ^[0-9]+$ ]] || usage
 
-all_targets=(bencode metainfo magnet wire)
+all_targets=(bencode metainfo magnet wire tracker_http tracker_udp)
 if [ "$what" = all ]; then
   targets=("${all_targets[@]}")
 else
@@ -39,6 +40,8 @@ max_len_of() {
     bencode | metainfo) echo 16384 ;;
     magnet) echo 4096 ;;
     wire) echo 36864 ;;
+    tracker_http) echo 8192 ;;  # twice the harness's max_target, so over-long targets occur
+    tracker_udp) echo 2560 ;;   # past max_request_size (2048) plus the 2 control bytes
     *) echo 4096 ;;
   esac
 }
@@ -46,7 +49,8 @@ max_len_of() {
 # The machine running this is usually busy; keep the build to two jobs unless told otherwise.
 export CMAKE_BUILD_PARALLEL_LEVEL=${CMAKE_BUILD_PARALLEL_LEVEL:-2}
 if ! scripts/setup.sh fuzz; then
-  # The fuzz targets need only protocol/: do not let a broken build elsewhere stop them.
+  # The fuzz targets need only protocol/ (and tracker/ for tracker_*): do not let a broken
+  # build elsewhere stop them.
   echo "fuzz: the full fuzz build failed; building only the fuzz targets" >&2
   cmake --build build/fuzz --target "${targets[@]/%/_fuzz}"
 fi
