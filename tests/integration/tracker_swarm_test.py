@@ -3,12 +3,13 @@
 
 Two libtorrent sessions complete a transfer with peers only from `actorrent tracker`, once
 over HTTP and once over UDP; then a transmission-cli seeder and an aria2c downloader do
-the same over HTTP (transmission drops 127.x peers that trackers give it but accepts
-incoming connections, so it seeds). The data must arrive identical.
+the same, over HTTP and over UDP (transmission drops 127.x peers that trackers give it but
+accepts incoming connections, so it seeds). The data must arrive identical.
 Usage: tracker_swarm_test.py PATH/TO/actorrent
 """
 import json
 import os
+import socket
 import subprocess
 import sys
 import tempfile
@@ -40,13 +41,13 @@ def libtorrent_transfer(binary, tmp, tracker_url, label, r):
         s.remove_torrent(h)
 
 
-def transmission_to_aria2(binary, tmp, tracker_url, r):
-    src = os.path.join(tmp, "src-tr")
+def transmission_to_aria2(binary, tmp, tracker_url, label, r):
+    src = os.path.join(tmp, f"src-tr-{label}")
     su.make_tree(os.path.join(src, "album"), {"1.flac": 2_500_000, "2.flac": 1_500_001})
-    torrent = os.path.join(tmp, "tr.torrent")
+    torrent = os.path.join(tmp, f"tr-{label}.torrent")
     subprocess.run([binary, "create", os.path.join(src, "album"), "-o", torrent, "-t", tracker_url,
                     "--piece-size", "32K"], check=True, stdout=subprocess.DEVNULL)
-    cfg = os.path.join(tmp, "transmission-config")
+    cfg = os.path.join(tmp, f"transmission-config-{label}")
     os.makedirs(cfg)
     with open(os.path.join(cfg, "settings.json"), "w") as f:
         json.dump({"dht-enabled": False, "lpd-enabled": False, "utp-enabled": False,
@@ -54,16 +55,22 @@ def transmission_to_aria2(binary, tmp, tracker_url, r):
                    "peer-port-random-on-start": False, "encryption": 1}, f)
     seeder = subprocess.Popen(["transmission-cli", "-g", cfg, "-w", src, "-p", str(su.free_port()), torrent],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    dst = os.path.join(tmp, "dst-aria2")
+    dst = os.path.join(tmp, f"dst-aria2-{label}")
     try:
         time.sleep(3)  # transmission verifies the data, then announces "started"
-        leech = subprocess.run(["aria2c", "--enable-dht=false", "--enable-dht6=false",
+        # aria2c speaks to UDP trackers only through its IPv4 DHT socket (its manual: "UDP
+        # tracker support is enabled when IPv4 DHT is enabled"). With no entry points and a
+        # fresh DHT file it knows no nodes, so nothing leaves loopback.
+        dht = ["--enable-dht=true", f"--dht-listen-port={su.free_port(socket.SOCK_DGRAM)}",
+               f"--dht-file-path={os.path.join(tmp, 'dht-' + label + '.dat')}"] \
+            if label == "udp" else ["--enable-dht=false"]
+        leech = subprocess.run(["aria2c", *dht, "--enable-dht6=false",
                                 "--bt-enable-lpd=false", "--enable-peer-exchange=false",
                                 "--seed-time=0", "--bt-stop-timeout=90", f"--listen-port={su.free_port()}",
                                 "--console-log-level=warn", "--summary-interval=0",
                                 "-d", dst, torrent], capture_output=True, text=True, timeout=150)
         ok = leech.returncode == 0 and su.same_tree(os.path.join(src, "album"), os.path.join(dst, "album"))
-        r.check(ok, "transmission-cli seeds to aria2c with peers from our tracker (HTTP), data identical",
+        r.check(ok, f"{label}: transmission-cli seeds to aria2c with peers from our tracker, data identical",
                 leech.stdout[-800:] + leech.stderr[-800:])
     finally:
         su.stop(seeder)
@@ -78,7 +85,8 @@ def main():
         try:
             libtorrent_transfer(binary, tmp, f"http://127.0.0.1:{http_port}/announce", "http", r)
             libtorrent_transfer(binary, tmp, f"udp://127.0.0.1:{udp_port}/announce", "udp", r)
-            transmission_to_aria2(binary, tmp, f"http://127.0.0.1:{http_port}/announce", r)
+            transmission_to_aria2(binary, tmp, f"http://127.0.0.1:{http_port}/announce", "http", r)
+            transmission_to_aria2(binary, tmp, f"udp://127.0.0.1:{udp_port}/announce", "udp", r)
         finally:
             su.stop(tracker)
     return r.finish()

@@ -55,6 +55,13 @@ expected<std::unique_ptr<udp_frontend>, std::string> udp_frontend::open(
   if (!ec) st->socket.bind(at, ec);
   // Never block the io thread on a full send buffer: the answer is dropped instead.
   if (!ec) st->socket.non_blocking(true, ec);
+  if (!ec) {
+    // The default receive buffer (~208 KiB) overflowed at ~190 announces in flight in
+    // bench/tracker; a larger one absorbs bursts. The kernel caps it at net.core.rmem_max,
+    // so a refusal here is not an error.
+    boost::system::error_code ignored;
+    st->socket.set_option(net::socket_base::receive_buffer_size(4 << 20), ignored);
+  }
   if (ec)
     return make_unexpected("udp: cannot listen on " + to_string(at.address(), at.port()) + ": " +
                            ec.message());
