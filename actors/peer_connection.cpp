@@ -129,11 +129,12 @@ class peer_connection::core : public std::enable_shared_from_this<core> {
   std::size_t queued_bytes() const { return queued_.load(); }
   bool ending() const { return ending_.load(); }
   peer_connection_stats stats() const {
+    // Payload first: it is counted after the total, so protocol bytes never come out negative.
     peer_connection_stats s;
-    const auto rx = received_.load(std::memory_order_relaxed);
-    const auto rx_payload = payload_received_.load(std::memory_order_relaxed);
-    const auto tx = sent_.load(std::memory_order_relaxed);
-    const auto tx_payload = payload_sent_.load(std::memory_order_relaxed);
+    const auto rx_payload = payload_received_.load();
+    const auto rx = received_.load();
+    const auto tx_payload = payload_sent_.load();
+    const auto tx = sent_.load();
     s.payload_received = rx_payload;
     s.protocol_received = rx - rx_payload;
     s.payload_sent = tx_payload;
@@ -245,7 +246,7 @@ class peer_connection::core : public std::enable_shared_from_this<core> {
     reading_ = false;
     if (phase_ == phase::closed) return;
     if (ec) return fail(read_failure(ec));
-    received_.fetch_add(n, std::memory_order_relaxed);
+    received_.fetch_add(n);
     last_receive_ = steady::now();
     in_end_ += n;
     if (phase_ == phase::handshaking) return on_handshake_bytes();
@@ -277,7 +278,8 @@ class peer_connection::core : public std::enable_shared_from_this<core> {
     }
     if (incoming_ && !ours_ && in_end_ >= info_hash_end) {
       // Answered as soon as the info-hash is in: the protocol string is valid by now.
-      const sha1_hash info_hash = sha1_hash::from_bytes(bytes.substr(28, sha1_hash::size));
+      const sha1_hash info_hash =
+          sha1_hash::from_bytes(bytes.substr(info_hash_end - sha1_hash::size, sha1_hash::size));
       if (!callbacks_.choose_handshake) return fail("no handshake to answer an incoming peer with");
       std::optional<handshake> chosen;
       if (!invoke([&] { chosen = callbacks_.choose_handshake(info_hash); })) return;
@@ -347,7 +349,7 @@ class peer_connection::core : public std::enable_shared_from_this<core> {
              std::to_string(pool_->block_size()));
         return false;
       }
-      payload_received_.fetch_add(size, std::memory_order_relaxed);
+      payload_received_.fetch_add(size);
       if (!callbacks_.on_block) return true;
       block_buffer block;
       try {
@@ -468,8 +470,8 @@ class peer_connection::core : public std::enable_shared_from_this<core> {
                       ? "connection reset by the peer (while writing)"
                       : "write failed: " + ec.message());
     }
-    sent_.fetch_add(bytes, std::memory_order_relaxed);
-    payload_sent_.fetch_add(payload, std::memory_order_relaxed);
+    sent_.fetch_add(bytes);
+    payload_sent_.fetch_add(payload);
     if (queued_.load() < options_.send_low_water && drain_wanted_.exchange(false)) {
       if (!invoke([&] {
             if (callbacks_.on_write_queue_drained) callbacks_.on_write_queue_drained();

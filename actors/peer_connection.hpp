@@ -19,8 +19,9 @@
 // makes of it. The connection stops reading while the credits delivered and not yet returned
 // exceed options.receive_credit, and resumes when grant() returns them. So the consumer
 // decides when a delivery is done (a block when it is on disk or hashed, a message when the
-// actor has handled it), and what a connection holds is bounded by its budget plus one
-// delivery, whatever the peer's speed. A consumer that never grants stalls its connection
+// actor has handled it; grants may be summed), and what a connection holds is bounded by its
+// budget plus one delivery, whatever the peer's speed: a flood of 9-byte `have`s pauses it
+// as surely as blocks do. A consumer that never grants stalls its connection
 // (time paused does not count as idle, so it is not closed for that either).
 //
 // Writing. send() encodes in the calling thread; small messages are coalesced; send_block()
@@ -36,10 +37,9 @@
 // the callbacks are released right after it (so a callback may hold the connection's handle
 // without a reference cycle outliving the connection). Releasing the last handle closes the
 // connection *without* on_closed: once the destructor has returned, no callback runs, so the
-// owner may go away with it. (From a foreign thread, the destructor waits for a callback
-// that is running to return; do not destroy a handle of one io_context from a callback of
-// another whose own handle that thread may be destroying.) Handles must be released before
-// the io_context is destroyed.
+// owner may go away with it. For that, a destructor on a foreign thread waits for a running
+// callback to return: do not destroy a handle while holding a lock its callbacks take.
+// Handles must be released before the io_context is destroyed.
 #pragma once
 
 #include <chrono>
@@ -152,7 +152,8 @@ class peer_connection {
 
   // Returns credits of finished deliveries; reading resumes when under the budget again.
   void grant(std::size_t credit);
-  // Ends the connection; on_closed(reason) follows (unless it had ended already).
+  // Ends the connection; on_closed(reason) follows (unless it had ended already). What is
+  // still queued is dropped, not flushed: nothing in the protocol needs a last word.
   void close(std::string reason = "closed locally");
   // Applies to frames whose length prefix is read from now on (tighten it once the piece
   // count is known).

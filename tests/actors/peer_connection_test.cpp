@@ -660,6 +660,92 @@ TEST_CASE("peer connection: reading pauses at the credit, and paused time is not
   CHECK(p.ra->closed_reason() == "the peer closed the connection");
 }
 
+TEST_CASE("peer connection: a flood of small messages is bounded by the credit too",
+          "[peer_connection]") {
+  fixture fx;
+  const std::size_t have_credit = 4 + 5 + peer_connection::delivery_overhead;  // one have
+  peer_connection_options rx;
+  rx.receive_credit = 10 * have_credit;
+  connected_pair p(fx, {}, rx);
+  {
+    std::lock_guard<std::mutex> lock(p.rb->mutex);
+    p.rb->auto_grant = false;
+  }
+  REQUIRE(p.handshaken());
+  for (std::uint32_t i = 0; i < 1000; ++i)
+    REQUIRE(p.a->send(wire::have{i}));
+  REQUIRE(p.rb->wait([&] { return p.rb->messages.size() >= 10; }));
+  CHECK_FALSE(p.rb->wait([&] { return p.rb->messages.size() > 10; }, 200ms));
+  {
+    std::lock_guard<std::mutex> lock(p.rb->mutex);
+    CHECK(p.rb->ungranted == 10 * have_credit);
+  }
+  p.rb->grant_held_back();
+  REQUIRE(p.rb->wait([&] { return p.rb->messages.size() == 1000; }));
+  CHECK(p.rb->messages[999] == encoded(wire::have{999}));
+}
+
+TEST_CASE("peer connection: no callback runs once the handle's destructor has returned",
+          "[peer_connection]") {
+  fixture fx;
+  struct watch_t {
+    std::atomic<bool> owner_gone{false};
+    std::atomic<int> late_calls{0};
+    std::atomic<int> calls{0};
+    void called() {
+      ++calls;
+      std::this_thread::sleep_for(20us);  // widen the window in which the destructor may come
+      if (owner_gone) ++late_calls;
+    }
+  };
+  auto watch = std::make_shared<watch_t>();
+  auto rb = recorder::make();
+  rb->answer = hs_b;
+  auto cb = rb->callbacks();
+  cb.on_message = [watch, rb](const wire::message&, std::size_t credit) {
+    watch->called();
+    rb->credit(credit);
+  };
+  cb.on_block = [watch, rb](std::uint32_t, std::uint32_t, block_buffer, std::size_t credit) {
+    watch->called();
+    rb->credit(credit);
+  };
+  cb.on_closed = [watch](const std::string&) { watch->called(); };
+  auto ra = recorder::make();
+  auto a = peer_connection::connect(fx.io.context(), fx.endpoint(), hs_a, ra->callbacks());
+  ra->attach(a);
+  auto b = peer_connection::accept(fx.accept_socket(), cb);
+  rb->attach(b);
+  REQUIRE(ra->wait([&] { return ra->remote.has_value(); }));
+  std::atomic<bool> stop{false};
+  std::thread sender([&] {
+    auto pool = block_pool::create();
+    block_buffer block = pool->acquire();
+    block.resize(1000);
+    std::memset(block.data(), 3, block.size());
+    for (std::uint32_t i = 0; !stop; ++i) {
+      if (a->queued_bytes() > 256 * 1024) {
+        std::this_thread::sleep_for(100us);
+        continue;
+      }
+      if (!a->send(wire::have{i}) || !a->send_block(i, 0, block)) break;
+    }
+  });
+  const auto deadline = std::chrono::steady_clock::now() + patience;
+  while (watch->calls < 200 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(1ms);
+  CHECK(watch->calls >= 200);
+  rb->detach();
+  b.reset();  // from this thread, while the io thread is delivering
+  watch->owner_gone = true;
+  REQUIRE(ra->wait_closed());
+  stop = true;
+  sender.join();
+  std::this_thread::sleep_for(50ms);
+  CHECK(watch->late_calls == 0);
+  ra->detach();
+}
+
 TEST_CASE("peer connection: keep-alives hold an idle connection open", "[peer_connection]") {
   fixture fx;
   peer_connection_options oa;
