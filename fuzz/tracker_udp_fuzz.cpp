@@ -36,6 +36,7 @@
 #include <vector>
 
 #include "fuzz/fuzz_check.hpp"
+#include "fuzz/tracker_fuzz_support.hpp"
 #include "protocol/peer_address.hpp"
 #include "protocol/sha1.hpp"
 #include "tracker/server/connection_ids.hpp"
@@ -47,6 +48,8 @@ using namespace actorrent;
 using namespace actorrent::server;
 namespace udp = actorrent::udp_tracker;
 
+using namespace actorrent::tracker_fuzz;
+
 namespace {
 
 constexpr std::size_t hash_count = 8;
@@ -54,26 +57,8 @@ constexpr std::size_t peer_id_count = 32;
 constexpr std::chrono::seconds id_window(120);
 const std::string_view bad_id_message = "invalid or expired connection id";
 
-swarm_config small_config() {
-  swarm_config c;
-  c.interval = std::chrono::seconds(60);
-  c.min_interval = std::chrono::seconds(30);
-  c.numwant_default = 8;
-  c.numwant_max = 16;
-  c.max_swarms = 48;
-  c.max_peers_per_swarm = 24;
-  c.max_peers = 256;
-  c.scrape_all_max = 64;  // more than max_swarms: a scrape of everything lists every swarm
-  return c;
-}
-
 const std::vector<sha1_hash>& info_hashes() {
-  static const std::vector<sha1_hash> hashes = [] {
-    std::vector<sha1_hash> h;
-    for (std::size_t i = 0; i < hash_count; ++i)
-      h.push_back(sha1("tracker_udp_fuzz swarm " + std::to_string(i)));
-    return h;
-  }();
+  static const std::vector<sha1_hash> hashes = make_info_hashes("tracker_udp_fuzz");
   return hashes;
 }
 
@@ -101,42 +86,10 @@ state& global_state() {
   return s;
 }
 
-peer_address source_of(std::uint8_t b) {
-  const auto x = static_cast<std::uint8_t>(b >> 3);
-  const auto port = static_cast<std::uint16_t>(40000 + b);
-  switch (b & 3) {
-    case 0:
-      return peer_address::v4_address({192, 0, 2, x}, port);
-    case 1: {
-      peer_address a;
-      a.v6 = true;
-      a.ip = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, x};
-      a.port = port;
-      return a;
-    }
-    case 2:
-      return peer_address::v4_address({127, 0, 0, 1}, port);
-    default: {
-      peer_address a;
-      a.v6 = true;
-      if (b & 4)
-        a.ip = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 192, 0, 2, x};
-      else
-        a.ip[15] = 1;
-      a.port = port;
-      return a;
-    }
-  }
-}
-
 bool is_loopback(const peer_address& a) {
   if (!a.v6) return a.ip[0] == 127;
   return std::all_of(a.ip.begin(), a.ip.end() - 1, [](std::uint8_t b) { return b == 0; }) &&
          a.ip[15] == 1;
-}
-
-std::uint8_t byte_at(std::string_view s, std::size_t i) {
-  return i < s.size() ? static_cast<std::uint8_t>(s[i]) : 0;
 }
 
 std::uint32_t u32_at(std::string_view s, std::size_t off) {
@@ -178,29 +131,6 @@ void canonicalise(std::string& d) {
 }
 
 // The store's counters against its limits and against a scrape of every swarm.
-void check_store(swarm_store& store, tracker_clock::time_point now) {
-  const auto& c = store.config();
-  const auto st = store.stats(now);
-  FUZZ_CHECK(st.swarms <= c.max_swarms);
-  FUZZ_CHECK(st.peers <= c.max_peers);
-  FUZZ_CHECK(st.seeders <= st.peers);
-  FUZZ_CHECK(st.seeders + st.leechers == st.peers);
-  const auto all = store.scrape_all(now);
-  FUZZ_CHECK(all.size() == st.swarms);  // scrape_all_max > max_swarms
-  std::size_t seeders = 0, leechers = 0;
-  for (std::size_t i = 0; i < all.size(); ++i) {
-    const auto& e = all[i];
-    FUZZ_CHECK(e.complete >= 0 && e.incomplete >= 0 && e.downloaded >= 0);
-    FUZZ_CHECK(static_cast<std::size_t>(e.complete + e.incomplete) <= c.max_peers_per_swarm);
-    if (i > 0) FUZZ_CHECK(all[i - 1].info_hash < e.info_hash);
-    if (c.allow) FUZZ_CHECK(c.allow->count(e.info_hash) == 1);
-    seeders += static_cast<std::size_t>(e.complete);
-    leechers += static_cast<std::size_t>(e.incomplete);
-  }
-  FUZZ_CHECK(seeders == st.seeders);
-  FUZZ_CHECK(leechers == st.leechers);
-}
-
 void check_error(const std::string& answer, std::uint32_t tid, bool id_spliced) {
   auto e = udp::decode_error_response(answer);
   FUZZ_CHECK(e.has_value());
@@ -280,7 +210,7 @@ void check_answer(const udp::request_packet& request, const std::string& answer,
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view input(reinterpret_cast<const char*>(data), size);
   const std::uint8_t control = byte_at(input, 0);
-  const peer_address from = source_of(byte_at(input, 1));
+  const peer_address from = address_of(byte_at(input, 1));
   std::string datagram(input.substr(std::min<std::size_t>(size, 2)));
 
   state& st = global_state();
