@@ -139,6 +139,7 @@ class peer_connection::core : public std::enable_shared_from_this<core> {
     s.protocol_received = rx - rx_payload;
     s.payload_sent = tx_payload;
     s.protocol_sent = tx - tx_payload;
+    s.read_pauses = read_pauses_.load();
     return s;
   }
 
@@ -315,6 +316,7 @@ class peer_connection::core : public std::enable_shared_from_this<core> {
     while (phase_ == phase::open) {
       if (charged_ >= options_.receive_credit) {
         paused_ = true;
+        read_pauses_.fetch_add(1);
         return;
       }
       std::string_view input(read_buffer_.get() + in_begin_, in_end_ - in_begin_);
@@ -375,7 +377,9 @@ class peer_connection::core : public std::enable_shared_from_this<core> {
   void on_grant(std::size_t credit) {
     if (phase_ == phase::closed) return;
     charged_ -= std::min(credit, charged_);
-    if (paused_ && charged_ < options_.receive_credit) {
+    // Hysteresis: resuming at the first grant would read one block per pause, a syscall and a
+    // wake-up each; resuming at half the budget reads in bursts again.
+    if (paused_ && charged_ <= options_.receive_credit / 2) {
       paused_ = false;
       last_receive_ = steady::now();  // paused time is ours, not the peer's silence
       process();
@@ -588,6 +592,7 @@ class peer_connection::core : public std::enable_shared_from_this<core> {
   std::atomic<std::uint64_t> payload_received_{0};
   std::atomic<std::uint64_t> sent_{0};
   std::atomic<std::uint64_t> payload_sent_{0};
+  std::atomic<std::uint64_t> read_pauses_{0};
 };
 
 peer_connection::peer_connection(std::shared_ptr<core> c, tcp::endpoint remote)

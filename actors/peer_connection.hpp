@@ -17,7 +17,8 @@
 // Backpressure (principle 5). Every delivery carries a credit: the bytes it keeps alive (a
 // block's buffer, a message's frame) plus a fixed overhead for the mailbox element the shell
 // makes of it. The connection stops reading while the credits delivered and not yet returned
-// exceed options.receive_credit, and resumes when grant() returns them. So the consumer
+// reach options.receive_credit, and resumes when grant() has brought them down to half of it
+// (so that reads come in bursts, not one block per grant). So the consumer
 // decides when a delivery is done (a block when it is on disk or hashed, a message when the
 // actor has handled it; grants may be summed), and what a connection holds is bounded by its
 // budget plus one delivery, whatever the peer's speed: a flood of 9-byte `have`s pauses it
@@ -116,6 +117,8 @@ struct peer_connection_stats {
   std::uint64_t protocol_received = 0;
   std::uint64_t payload_sent = 0;
   std::uint64_t protocol_sent = 0;
+  // Times reading stopped for want of credit: this peer is limited by us, not by the network.
+  std::uint64_t read_pauses = 0;
 };
 
 class peer_connection {

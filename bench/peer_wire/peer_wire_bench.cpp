@@ -286,6 +286,8 @@ int run(const settings& s) {
   std::printf("  peak rss       %8.1f MiB\n", peak_rss_kib() / 1024.0);
   std::printf("  rx pool        %8zu buffers allocated, %zu reuses\n", pool_stats.allocated,
               pool_stats.reused);
+  std::printf("  rx pauses      %8llu (reading stopped for credit)\n",
+              static_cast<unsigned long long>(rx_stats.read_pauses));
   std::printf("  rx bytes       %8.0f MiB payload, %llu protocol bytes\n",
               rx_stats.payload_received / (1024.0 * 1024.0),
               static_cast<unsigned long long>(rx_stats.protocol_received));

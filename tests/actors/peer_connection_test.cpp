@@ -617,6 +617,7 @@ TEST_CASE("peer connection: 1000 blocks arrive intact and in order through a sma
   // Bounded by the budget, plus the one delivery that may cross it.
   CHECK(inbox->max_outstanding <= budget_blocks + 1);
   CHECK(inbox->max_outstanding >= budget_blocks);  // and the budget was reached
+  CHECK(b->stats().read_pauses > 0);
   CHECK(rx_pool->statistics().allocated <= budget_blocks + 2);
   CHECK(ra->drained > 0);
   CHECK(b->stats().payload_received == std::uint64_t{count} * block_size);
