@@ -288,11 +288,11 @@ struct raw_listener {
   raw_socket socket;
   std::uint16_t port = 0;
 
-  raw_listener() : socket(::socket(AF_INET, SOCK_STREAM, 0)) {
+  explicit raw_listener(int backlog = 4) : socket(::socket(AF_INET, SOCK_STREAM, 0)) {
     REQUIRE(socket.fd >= 0);
     sockaddr_in a = raw_socket::loopback(0);
     REQUIRE(::bind(socket.fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
-    REQUIRE(::listen(socket.fd, 4) == 0);
+    REQUIRE(::listen(socket.fd, backlog) == 0);
     socklen_t len = sizeof a;
     REQUIRE(::getsockname(socket.fd, reinterpret_cast<sockaddr*>(&a), &len) == 0);
     port = ntohs(a.sin_port);
@@ -451,6 +451,18 @@ TEST_CASE("peer connection: garbage instead of a handshake closes with a reason"
     auto b = peer_connection::accept(fx.accept_socket(), rb->callbacks(), o);
     REQUIRE(rb->wait_closed());
     CHECK(rb->closed_reason() == "handshake timed out after 200 ms");
+  }
+  SECTION("outgoing: the connect does not complete") {
+    // Linux drops SYNs to a full accept queue; backlog 0 holds one connection.
+    raw_listener full(0);
+    raw_socket filler = raw_socket::connect_to(full.port);
+    auto ra = recorder::make();
+    peer_connection_options o;
+    o.connect_timeout = 200ms;
+    auto a = peer_connection::connect(fx.io.context(), full.endpoint(), hs_a, ra->callbacks(), o);
+    REQUIRE(ra->wait_closed());
+    CHECK(ra->closed_reason() ==
+          "connect to 127.0.0.1:" + std::to_string(full.port) + " timed out after 200 ms");
   }
   SECTION("outgoing: nobody listens") {
     std::uint16_t port;
