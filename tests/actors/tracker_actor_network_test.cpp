@@ -9,6 +9,7 @@
 #include "actors/actor_setup.hpp"
 #include "actors/messages.hpp"
 #include "actors/tracker_actor.hpp"
+#include "tests/support/running_tracker.hpp"
 #include "tracker/server/tracker_server.hpp"
 
 using namespace actorrent;
@@ -16,35 +17,17 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// Our tracker server on its own io_context thread, on ephemeral loopback ports.
-struct running_tracker {
-  boost::asio::io_context io;
-  std::unique_ptr<server::tracker_server> server;
-  std::thread thread;
-
-  running_tracker() {
-    server::tracker_server_options o;
-    o.http = server::parse_listen_address("127.0.0.1:0").value();
-    o.udp = server::parse_listen_address("127.0.0.1:0").value();
-    o.swarm.interval = 60s;
-    o.swarm.min_interval = 1s;
-    auto s = server::tracker_server::open(io, o);
-    REQUIRE(s);
-    server = std::move(*s);
-    server->start();
-    thread = std::thread([this] { io.run(); });
-  }
-  ~running_tracker() {
-    boost::asio::post(io, [this] { server->stop(); });
-    thread.join();
-  }
-  std::string http_url() const {
-    return "http://127.0.0.1:" + std::to_string(server->http_endpoint()->port()) + "/announce";
-  }
-  std::string udp_url() const {
-    return "udp://127.0.0.1:" + std::to_string(server->udp_endpoint()->port()) + "/announce";
-  }
-};
+// Our tracker server on ephemeral loopback ports (HTTP and UDP).
+std::unique_ptr<test::running_tracker> start_tracker() {
+  server::tracker_server_options o;
+  o.http = server::parse_listen_address("127.0.0.1:0").value();
+  o.udp = server::parse_listen_address("127.0.0.1:0").value();
+  o.swarm.interval = 60s;
+  o.swarm.min_interval = 1s;
+  auto t = test::running_tracker::start(std::move(o));
+  REQUIRE(t);
+  return t;
+}
 
 tracker_actor_config peer_config(caf::actor torrent, const std::string& url, std::uint16_t port,
                                  const char* id) {
@@ -93,16 +76,16 @@ void two_peers_meet(const std::string& url) {
 
 TEST_CASE("tracker actors find each other through our tracker server over HTTP",
           "[tracker_actor][network]") {
-  running_tracker tracker;
-  two_peers_meet(tracker.http_url());
-  CHECK(tracker.server->store().stats(server::tracker_clock::now()).peers == 0);  // both stopped
+  auto tracker = start_tracker();
+  two_peers_meet(tracker->http_url());
+  CHECK(tracker->server->store().stats(server::tracker_clock::now()).peers == 0);  // both stopped
 }
 
 TEST_CASE("tracker actors find each other through our tracker server over UDP",
           "[tracker_actor][network]") {
-  running_tracker tracker;
-  two_peers_meet(tracker.udp_url());
-  CHECK(tracker.server->store().stats(server::tracker_clock::now()).peers == 0);
+  auto tracker = start_tracker();
+  two_peers_meet(tracker->udp_url());
+  CHECK(tracker->server->store().stats(server::tracker_clock::now()).peers == 0);
 }
 
 TEST_CASE("a tracker actor that is killed cancels its slow announce", "[tracker_actor][network]") {

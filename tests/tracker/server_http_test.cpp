@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "protocol/bencode.hpp"
+#include "tests/support/running_tracker.hpp"
 #include "tracker/server/tracker_server.hpp"
 
 using namespace actorrent;
@@ -29,39 +30,14 @@ using tcp = net::ip::tcp;
 
 namespace {
 
-struct running_tracker {
-  net::io_context io;
-  std::unique_ptr<tracker_server> server;
-  std::thread thread;
-  tcp::endpoint endpoint;
-
-  static std::unique_ptr<running_tracker> start(const std::string& at,
-                                                tracker_server_options options = {}) {
-    auto t = std::make_unique<running_tracker>();
-    options.http = *parse_listen_address(at);
-    options.swarm.interval = 60s;
-    options.swarm.min_interval = 30s;
-    auto s = tracker_server::open(t->io, std::move(options));
-    if (!s) {
-      std::cout << "cannot start tracker on " << at << ": " << s.error() << "\n";
-      return nullptr;
-    }
-    t->server = std::move(*s);
-    t->endpoint = *t->server->http_endpoint();
-    t->server->start();
-    t->thread = std::thread([io = &t->io] { io->run(); });
-    return t;
-  }
-
-  ~running_tracker() {
-    if (!thread.joinable()) return;
-    net::post(io, [this] {
-      server->stop();
-      io.stop();
-    });
-    thread.join();
-  }
-};
+// An HTTP-only tracker on `at`, with the intervals these tests expect.
+std::unique_ptr<test::running_tracker> start_http(const std::string& at,
+                                                  tracker_server_options options = {}) {
+  options.http = *parse_listen_address(at);
+  options.swarm.interval = 60s;
+  options.swarm.min_interval = 30s;
+  return test::running_tracker::start(std::move(options));
+}
 
 void set_receive_timeout(tcp::socket& s, std::chrono::milliseconds t) {
   timeval tv{};
@@ -149,9 +125,9 @@ std::string failure_reason(const reply& r) {
 }  // namespace
 
 TEST_CASE("http tracker: compact and dictionary announces over real sockets", "[tracker_server]") {
-  auto t = running_tracker::start("127.0.0.1:0");
+  auto t = start_http("127.0.0.1:0");
   REQUIRE(t);
-  auto first = get(t->endpoint, announce_target(1, 1111, "&event=started"));
+  auto first = get(t->http_endpoint(), announce_target(1, 1111, "&event=started"));
   CHECK(first.status == 200);
   auto doc = bdecode(first.body);
   REQUIRE(doc);
@@ -160,11 +136,11 @@ TEST_CASE("http tracker: compact and dictionary announces over real sockets", "[
   CHECK(doc->root().find("incomplete").integer() == 1);
   CHECK(doc->root().find("peers").string().empty());
 
-  auto second = get(t->endpoint, announce_target(2, 2222, "&left=0&compact=1"));
+  auto second = get(t->http_endpoint(), announce_target(2, 2222, "&left=0&compact=1"));
   // left given twice: refused by name.
   CHECK(failure_reason(second) == "duplicate parameter left");
-  second = get(t->endpoint, "/announce?info_hash=" + encoded(info_hash) + "&peer_id=" + peer_id(2) +
-                                "&port=2222&left=0");
+  second = get(t->http_endpoint(), "/announce?info_hash=" + encoded(info_hash) +
+                                       "&peer_id=" + peer_id(2) + "&port=2222&left=0");
   auto d2 = bdecode(second.body);
   REQUIRE(d2);
   CHECK(d2->root().find("complete").integer() == 1);
@@ -172,7 +148,7 @@ TEST_CASE("http tracker: compact and dictionary announces over real sockets", "[
   CHECK(d2->root().find("peers").string() == std::string("\x7f\x00\x00\x01\x04\x57", 6));
   CHECK_FALSE(d2->root().find("peers6").valid());
 
-  auto dict = get(t->endpoint, announce_target(3, 3333, "&compact=0"));
+  auto dict = get(t->http_endpoint(), announce_target(3, 3333, "&compact=0"));
   auto d3 = bdecode(dict.body);
   REQUIRE(d3);
   auto peers = d3->root().find("peers");
@@ -186,8 +162,8 @@ TEST_CASE("http tracker: compact and dictionary announces over real sockets", "[
   }
 
   // From loopback the client's ip parameter is honoured.
-  get(t->endpoint, announce_target(4, 4444, "&ip=10.9.8.7"));
-  auto r = get(t->endpoint, announce_target(5, 5555, "&compact=0&numwant=10"));
+  get(t->http_endpoint(), announce_target(4, 4444, "&ip=10.9.8.7"));
+  auto r = get(t->http_endpoint(), announce_target(5, 5555, "&compact=0&numwant=10"));
   auto d5 = bdecode(r.body);
   REQUIRE(d5);
   bool found = false;
@@ -196,22 +172,22 @@ TEST_CASE("http tracker: compact and dictionary announces over real sockets", "[
   CHECK(found);
 
   // stopped takes the peer out.
-  get(t->endpoint, announce_target(1, 1111, "&event=stopped"));
-  const auto after_body = get(t->endpoint, announce_target(5, 5555)).body;
+  get(t->http_endpoint(), announce_target(1, 1111, "&event=stopped"));
+  const auto after_body = get(t->http_endpoint(), announce_target(5, 5555)).body;
   auto after = bdecode(after_body);
   REQUIRE(after);
   CHECK(after->root().find("incomplete").integer() + after->root().find("complete").integer() == 4);
 }
 
 TEST_CASE("http tracker: IPv6 announces answer in peers6", "[tracker_server]") {
-  auto t = running_tracker::start("[::1]:0");
+  auto t = start_http("[::1]:0");
   if (!t) {
     WARN("skipped: cannot listen on [::1] (no IPv6 loopback here)");
     return;
   }
-  get(t->endpoint, announce_target(1, 1111));
-  get(t->endpoint, announce_target(2, 2222, "&ip=192.0.2.1"));
-  auto r = get(t->endpoint, announce_target(3, 3333));
+  get(t->http_endpoint(), announce_target(1, 1111));
+  get(t->http_endpoint(), announce_target(2, 2222, "&ip=192.0.2.1"));
+  auto r = get(t->http_endpoint(), announce_target(3, 3333));
   auto doc = bdecode(r.body);
   REQUIRE(doc);
   std::string v6_peer(15, '\0');
@@ -223,12 +199,12 @@ TEST_CASE("http tracker: IPv6 announces answer in peers6", "[tracker_server]") {
 TEST_CASE("http tracker: IPv4 clients of an IPv6 socket are IPv4 peers", "[tracker_server]") {
   // A v6 socket bound to the v4-mapped loopback address takes IPv4 connections the way a
   // dual-stack [::] listener does, without listening beyond loopback.
-  auto t = running_tracker::start("[::ffff:127.0.0.1]:0");
+  auto t = start_http("[::ffff:127.0.0.1]:0");
   if (!t) {
     WARN("skipped: cannot bind a v4-mapped IPv6 address here");
     return;
   }
-  const tcp::endpoint v4_side(net::ip::make_address("127.0.0.1"), t->endpoint.port());
+  const tcp::endpoint v4_side(net::ip::make_address("127.0.0.1"), t->http_endpoint().port());
   get(v4_side, announce_target(1, 1111));
   const auto body = get(v4_side, announce_target(2, 2222)).body;
   auto doc = bdecode(body);
@@ -238,15 +214,15 @@ TEST_CASE("http tracker: IPv4 clients of an IPv6 socket are IPv4 peers", "[track
 }
 
 TEST_CASE("http tracker: scrape and stats", "[tracker_server]") {
-  auto t = running_tracker::start("127.0.0.1:0");
+  auto t = start_http("127.0.0.1:0");
   REQUIRE(t);
   const std::string other(20, '\x07');
-  get(t->endpoint, announce_target(1, 1111, "", info_hash));
-  get(t->endpoint, announce_target(2, 2222, "", other));
-  get(t->endpoint, "/announce?info_hash=" + encoded(other) + "&peer_id=" + peer_id(3) +
-                       "&port=3&left=0&event=completed");
+  get(t->http_endpoint(), announce_target(1, 1111, "", info_hash));
+  get(t->http_endpoint(), announce_target(2, 2222, "", other));
+  get(t->http_endpoint(), "/announce?info_hash=" + encoded(other) + "&peer_id=" + peer_id(3) +
+                              "&port=3&left=0&event=completed");
 
-  auto one = get(t->endpoint, "/scrape?info_hash=" + encoded(other));
+  auto one = get(t->http_endpoint(), "/scrape?info_hash=" + encoded(other));
   auto doc = bdecode(one.body);
   REQUIRE(doc);
   auto files = doc->root().find("files");
@@ -256,15 +232,15 @@ TEST_CASE("http tracker: scrape and stats", "[tracker_server]") {
   CHECK(e.find("incomplete").integer() == 1);
   CHECK(e.find("downloaded").integer() == 1);
 
-  const auto all_body = get(t->endpoint, "/scrape").body;
+  const auto all_body = get(t->http_endpoint(), "/scrape").body;
   auto all = bdecode(all_body);
   REQUIRE(all);
   CHECK(all->root().find("files").size() == 2);
 
-  auto bad = get(t->endpoint, "/scrape?info_hash=short");
+  auto bad = get(t->http_endpoint(), "/scrape?info_hash=short");
   CHECK(failure_reason(bad) == "invalid info_hash: must be 20 bytes, got 5");
 
-  auto stats = get(t->endpoint, "/stats");
+  auto stats = get(t->http_endpoint(), "/stats");
   CHECK(stats.status == 200);
   CHECK(stats.content_type == "application/json");
   auto j = nlohmann::json::parse(stats.body);
@@ -281,14 +257,14 @@ TEST_CASE("http tracker: scrape and stats", "[tracker_server]") {
 TEST_CASE("http tracker: stats can be turned off", "[tracker_server]") {
   tracker_server_options o;
   o.http_options.routes.stats = false;
-  auto t = running_tracker::start("127.0.0.1:0", o);
+  auto t = start_http("127.0.0.1:0", o);
   REQUIRE(t);
-  CHECK(get(t->endpoint, "/stats").status == 404);
+  CHECK(get(t->http_endpoint(), "/stats").status == 404);
 }
 
 TEST_CASE("http tracker: malformed requests get a failure reason naming the parameter",
           "[tracker_server]") {
-  auto t = running_tracker::start("127.0.0.1:0");
+  auto t = start_http("127.0.0.1:0");
   REQUIRE(t);
   const std::string hash = encoded(info_hash);
   struct {
@@ -306,36 +282,36 @@ TEST_CASE("http tracker: malformed requests get a failure reason naming the para
       {"/announce?" + std::string(9000, 'a'), "request target too long (limit 8192 bytes)"},
   };
   for (const auto& c : cases) {
-    auto r = get(t->endpoint, c.target);
+    auto r = get(t->http_endpoint(), c.target);
     CHECK(r.status == 200);
     CHECK(failure_reason(r) == c.reason);
   }
-  CHECK(get(t->endpoint, "/nothing-here").status == 404);
+  CHECK(get(t->http_endpoint(), "/nothing-here").status == 404);
   {
     net::io_context io;
-    auto s = connect_to(io, t->endpoint);
+    auto s = connect_to(io, t->http_endpoint());
     CHECK(request_on(s, "/announce", http::verb::post).status == 405);
   }
 
   // A target beyond the header limit: refused (with a failure reason), and the server goes on.
   {
     net::io_context io;
-    auto s = connect_to(io, t->endpoint);
+    auto s = connect_to(io, t->http_endpoint());
     const std::string huge = "GET /announce?" + std::string(20000, 'a') + " HTTP/1.1\r\n\r\n";
     boost::system::error_code ec;
     net::write(s, net::buffer(huge), ec);
     const auto answer = read_until_closed(s);
     CHECK(answer.find("failure reason") != std::string::npos);
   }
-  CHECK(get(t->endpoint, "/scrape").status == 200);
+  CHECK(get(t->http_endpoint(), "/scrape").status == 200);
 }
 
 TEST_CASE("http tracker: keep-alive serves several requests on one connection",
           "[tracker_server]") {
-  auto t = running_tracker::start("127.0.0.1:0");
+  auto t = start_http("127.0.0.1:0");
   REQUIRE(t);
   net::io_context io;
-  auto s = connect_to(io, t->endpoint);
+  auto s = connect_to(io, t->http_endpoint());
   for (int i = 0; i < 5; ++i) {
     auto r = request_on(s, announce_target(i, static_cast<std::uint16_t>(1000 + i)));
     CHECK(r.status == 200);
@@ -352,12 +328,12 @@ TEST_CASE("http tracker: garbage, half-open and surplus connections do not hurt 
   tracker_server_options o;
   o.http_options.request_timeout = 300ms;
   o.http_options.max_connections = 4;
-  auto t = running_tracker::start("127.0.0.1:0", o);
+  auto t = start_http("127.0.0.1:0", o);
   REQUIRE(t);
   net::io_context io;
 
   {  // Binary garbage: a 400 or a closed connection, never a crash.
-    auto s = connect_to(io, t->endpoint);
+    auto s = connect_to(io, t->http_endpoint());
     std::string junk;
     for (int i = 0; i < 3000; ++i)
       junk.push_back(static_cast<char>((i * 7919 + 13) & 0xff));
@@ -367,14 +343,14 @@ TEST_CASE("http tracker: garbage, half-open and surplus connections do not hurt 
     CHECK((answer.empty() || answer.rfind("HTTP/1.1 400", 0) == 0));
   }
   {  // A request cut off by a half-close.
-    auto s = connect_to(io, t->endpoint);
+    auto s = connect_to(io, t->http_endpoint());
     boost::system::error_code ec;
     net::write(s, net::buffer(std::string("GET /announce?info_hash=")), ec);
     s.shutdown(tcp::socket::shutdown_send, ec);
     read_until_closed(s);
   }
   {  // A silent client is dropped after the request timeout.
-    auto s = connect_to(io, t->endpoint);
+    auto s = connect_to(io, t->http_endpoint());
     boost::system::error_code ec;
     net::write(s, net::buffer(std::string("GET /ann")), ec);
     const auto start = std::chrono::steady_clock::now();
@@ -384,8 +360,8 @@ TEST_CASE("http tracker: garbage, half-open and surplus connections do not hurt 
   {  // Beyond max_connections, a connection is closed at once; the others are unharmed.
     std::vector<tcp::socket> held;
     for (int i = 0; i < 4; ++i)
-      held.push_back(connect_to(io, t->endpoint));
-    auto s = connect_to(io, t->endpoint);
+      held.push_back(connect_to(io, t->http_endpoint()));
+    auto s = connect_to(io, t->http_endpoint());
     set_receive_timeout(s, 1s);
     const auto start = std::chrono::steady_clock::now();
     CHECK(read_until_closed(s).empty());
@@ -394,6 +370,6 @@ TEST_CASE("http tracker: garbage, half-open and surplus connections do not hurt 
   }
   // Closed connections give their places back (the timeouts release the rest).
   std::this_thread::sleep_for(400ms);
-  CHECK(get(t->endpoint, "/scrape").status == 200);
-  CHECK(get(t->endpoint, announce_target(1, 1)).status == 200);
+  CHECK(get(t->http_endpoint(), "/scrape").status == 200);
+  CHECK(get(t->http_endpoint(), announce_target(1, 1)).status == 200);
 }

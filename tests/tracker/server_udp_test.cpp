@@ -11,6 +11,7 @@
 #include <iostream>
 #include <thread>
 
+#include "tests/support/running_tracker.hpp"
 #include "tracker/server/tracker_server.hpp"
 #include "tracker/server/udp_requests.hpp"
 #include "tracker/udp_tracker_protocol.hpp"
@@ -24,38 +25,13 @@ using udp_socket = net::ip::udp::socket;
 
 namespace {
 
-struct running_tracker {
-  net::io_context io;
-  std::unique_ptr<tracker_server> server;
-  std::thread thread;
-  net::ip::udp::endpoint endpoint;
-
-  static std::unique_ptr<running_tracker> start(const std::string& at) {
-    auto t = std::make_unique<running_tracker>();
-    tracker_server_options options;
-    options.udp = *parse_listen_address(at);
-    options.swarm.interval = 60s;
-    auto s = tracker_server::open(t->io, std::move(options));
-    if (!s) {
-      std::cout << "cannot start tracker on " << at << ": " << s.error() << "\n";
-      return nullptr;
-    }
-    t->server = std::move(*s);
-    t->endpoint = *t->server->udp_endpoint();
-    t->server->start();
-    t->thread = std::thread([io = &t->io] { io->run(); });
-    return t;
-  }
-
-  ~running_tracker() {
-    if (!thread.joinable()) return;
-    net::post(io, [this] {
-      server->stop();
-      io.stop();
-    });
-    thread.join();
-  }
-};
+// A UDP-only tracker on `at`.
+std::unique_ptr<test::running_tracker> start_udp(const std::string& at) {
+  tracker_server_options options;
+  options.udp = *parse_listen_address(at);
+  options.swarm.interval = 60s;
+  return test::running_tracker::start(std::move(options));
+}
 
 struct client {
   net::io_context io;
@@ -113,9 +89,9 @@ udp::announce_request_packet announce_packet(std::uint64_t cid, char peer, std::
 }  // namespace
 
 TEST_CASE("udp tracker: connect, announce and scrape over a real socket", "[tracker_server]") {
-  auto t = running_tracker::start("127.0.0.1:0");
+  auto t = start_udp("127.0.0.1:0");
   REQUIRE(t);
-  client c(t->endpoint);
+  client c(t->udp_endpoint());
   const auto cid = c.connect();
 
   auto first = udp::decode_announce_response(
@@ -148,9 +124,9 @@ TEST_CASE("udp tracker: connect, announce and scrape over a real socket", "[trac
 }
 
 TEST_CASE("udp tracker: a wrong connection id is refused with an error", "[tracker_server]") {
-  auto t = running_tracker::start("127.0.0.1:0");
+  auto t = start_udp("127.0.0.1:0");
   REQUIRE(t);
-  client c(t->endpoint);
+  client c(t->udp_endpoint());
   const auto cid = c.connect();
   auto answer = c.exchange(udp::encode(announce_packet(cid ^ 0x5555, 'a', 1111)));
   auto err = udp::decode_error_response(answer);
@@ -166,10 +142,10 @@ TEST_CASE("udp tracker: a wrong connection id is refused with an error", "[track
 
   // The id belongs to the IP address: another socket of this host may use it (libtorrent
   // does), another address may not.
-  client other_port(t->endpoint);
+  client other_port(t->udp_endpoint());
   CHECK(udp::decode_announce_response(
       other_port.exchange(udp::encode(announce_packet(cid, 'a', 1))), udp::address_family::v4));
-  client other_ip(t->endpoint);
+  client other_ip(t->udp_endpoint());
   boost::system::error_code ec;
   other_ip.socket.bind({net::ip::make_address("127.0.0.2"), 0}, ec);
   if (ec) {
@@ -183,9 +159,9 @@ TEST_CASE("udp tracker: a wrong connection id is refused with an error", "[track
 }
 
 TEST_CASE("udp tracker: short and malformed datagrams are dropped silently", "[tracker_server]") {
-  auto t = running_tracker::start("127.0.0.1:0");
+  auto t = start_udp("127.0.0.1:0");
   REQUIRE(t);
-  client c(t->endpoint);
+  client c(t->udp_endpoint());
   const auto cid = c.connect();
   auto connect = udp::encode(udp::connect_request_packet{1});
   auto announce = udp::encode(announce_packet(cid, 'a', 1111));
@@ -202,12 +178,12 @@ TEST_CASE("udp tracker: short and malformed datagrams are dropped silently", "[t
 }
 
 TEST_CASE("udp tracker: over IPv6 the peers are 18-byte entries", "[tracker_server]") {
-  auto t = running_tracker::start("[::1]:0");
+  auto t = start_udp("[::1]:0");
   if (!t) {
     WARN("skipped: cannot listen on [::1] (no IPv6 loopback here)");
     return;
   }
-  client c(t->endpoint);
+  client c(t->udp_endpoint());
   const auto cid = c.connect();
   REQUIRE(udp::decode_announce_response(c.exchange(udp::encode(announce_packet(cid, 'a', 1111))),
                                         udp::address_family::v6));
