@@ -585,16 +585,28 @@ TEST_CASE("peer connection: 1000 blocks arrive intact and in order through a sma
   rb->attach(b);
   REQUIRE(ra->wait([&] { return ra->remote.has_value(); }));
 
+  // Filled beforehand, so that the sender outruns the slow receiver and its queue builds up.
+  auto tx_pool = block_pool::create();
+  std::vector<block_buffer> outgoing(count);
+  for (std::uint32_t i = 0; i < count; ++i) {
+    outgoing[i] = tx_pool->acquire();
+    fill_block(outgoing[i].data(), block_size, i);
+    outgoing[i].resize(block_size);
+  }
   std::atomic<bool> sender_ok{true};
   std::thread sender([&] {
-    auto tx_pool = block_pool::create();
     for (std::uint32_t i = 0; i < count && sender_ok; ++i) {
-      // Backpressure on the sending side: wait while the queue is above its low-water mark.
-      if (!ra->wait([&] { return a->queued_bytes() < tx.send_low_water; })) sender_ok = false;
-      block_buffer block = tx_pool->acquire();
-      fill_block(block.data(), block_size, i);
-      block.resize(block_size);
-      if (!a->send_block(i / 16, (i % 16) * block_size, std::move(block))) sender_ok = false;
+      // The documented pattern: at the low-water mark, stop producing until the queue has
+      // drained below it. `seen` is read first, so a notification cannot slip between.
+      int seen;
+      {
+        std::lock_guard<std::mutex> lock(ra->mutex);
+        seen = ra->drained;
+      }
+      if (a->queued_bytes() >= tx.send_low_water && !ra->wait([&] { return ra->drained > seen; })) {
+        sender_ok = false;
+      }
+      if (!a->send_block(i / 16, (i % 16) * block_size, std::move(outgoing[i]))) sender_ok = false;
     }
   });
 
