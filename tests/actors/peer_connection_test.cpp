@@ -171,10 +171,17 @@ struct recorder : std::enable_shared_from_this<recorder> {
     connection.reset();
   }
 
+  // Polls too: some predicates look at the connection (queued bytes, stats), which does not
+  // notify the recorder.
   template <class Predicate>
   bool wait(Predicate p, std::chrono::milliseconds timeout = patience) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
     std::unique_lock<std::mutex> lock(mutex);
-    return changed.wait_for(lock, timeout, p);
+    while (!p()) {
+      if (std::chrono::steady_clock::now() >= deadline) return false;
+      changed.wait_for(lock, 5ms);
+    }
+    return true;
   }
   bool wait_closed(std::chrono::milliseconds timeout = patience) {
     return wait([&] { return closed.has_value(); }, timeout);
