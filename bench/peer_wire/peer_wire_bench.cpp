@@ -10,7 +10,9 @@
 #include <condition_variable>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <deque>
+#include <future>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -60,6 +62,19 @@ cpu_time cpu_seconds() {
   return {s(u.ru_utime), s(u.ru_stime)};
 }
 
+double thread_cpu_seconds() {
+  timespec t{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + t.tv_nsec / 1e9;
+}
+
+// CPU time of an io thread so far, read on that thread.
+double io_thread_cpu(io_thread& io) {
+  std::promise<double> result;
+  asio::post(io.context(), [&] { result.set_value(thread_cpu_seconds()); });
+  return result.get_future().get();
+}
+
 long peak_rss_kib() {
   rusage u{};
   getrusage(RUSAGE_SELF, &u);
@@ -73,14 +88,7 @@ class hasher {
   explicit hasher(std::shared_ptr<peer_connection>* conn) : conn_(conn) {
     thread_ = std::thread([this] { run(); });
   }
-  ~hasher() {
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      stop_ = true;
-    }
-    ready_.notify_one();
-    thread_.join();
-  }
+  ~hasher() { finish(); }
   void push(block_buffer b, std::size_t credit) {
     bool was_empty;
     {
@@ -92,6 +100,18 @@ class hasher {
     if (was_empty) ready_.notify_one();
   }
   std::uint64_t pieces() const { return pieces_.load(); }
+  // Hashes what is queued, ends the thread and returns its CPU seconds.
+  double finish() {
+    if (thread_.joinable()) {
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        stop_ = true;
+      }
+      ready_.notify_one();
+      thread_.join();
+    }
+    return cpu_;
+  }
 
  private:
   void run() {
@@ -103,7 +123,10 @@ class hasher {
       {
         std::unique_lock<std::mutex> lock(mutex_);
         ready_.wait(lock, [&] { return stop_ || !queue_.empty(); });
-        if (queue_.empty()) return;
+        if (queue_.empty()) {
+          cpu_ = thread_cpu_seconds();
+          return;
+        }
         batch.swap(queue_);
       }
       for (auto& [block, credit] : batch) {
@@ -128,6 +151,7 @@ class hasher {
   std::deque<std::pair<block_buffer, std::size_t>> queue_;
   bool stop_ = false;
   std::atomic<std::uint64_t> pieces_{0};
+  double cpu_ = 0;  // read after join
   std::thread thread_;
 };
 
@@ -251,6 +275,8 @@ int run(const settings& s) {
   }
 
   const cpu_time cpu0 = cpu_seconds();
+  const double send_cpu0 = io_thread_cpu(io_send);
+  const double recv_cpu0 = s.io_threads > 1 ? io_thread_cpu(io_recv) : 0;
   const auto t0 = steady::now();
   asio::post(io_send.context(), [&] {
     started = true;
@@ -262,7 +288,10 @@ int run(const settings& s) {
       failure = "timed out after 600 s";
     }
   }
-  hash_thread.reset();  // drains the hashing queue: its time is part of the run
+  const double send_cpu = io_thread_cpu(io_send) - send_cpu0;
+  const double recv_cpu = s.io_threads > 1 ? io_thread_cpu(io_recv) - recv_cpu0 : 0;
+  // Drains the hashing queue: its time is part of the run.
+  const double hash_cpu = hash_thread ? hash_thread->finish() : 0;
   const double seconds = std::chrono::duration<double>(steady::now() - t0).count();
   const cpu_time cpu1 = cpu_seconds();
   const double user = cpu1.user - cpu0.user;
@@ -283,6 +312,15 @@ int run(const settings& s) {
   std::printf("  throughput     %8.0f MiB/s (%.2f s)\n", mib / seconds, seconds);
   std::printf("  cpu            %8.2f s (user %.2f, system %.2f; %.2f cores; %.2f s per GiB)\n",
               cpu, user, system, cpu / seconds, cpu / (mib / 1024.0));
+  const double gib = mib / 1024.0;
+  if (s.io_threads > 1) {
+    std::printf("  per GiB        sender io %.2f s, receiver io %.2f s%s", send_cpu / gib,
+                recv_cpu / gib, hash_thread ? "" : "\n");
+  } else {
+    std::printf("  per GiB        io (both ends) %.2f s%s", send_cpu / gib,
+                hash_thread ? "" : "\n");
+  }
+  if (hash_thread) std::printf(", hasher %.2f s\n", hash_cpu / gib);
   std::printf("  peak rss       %8.1f MiB\n", peak_rss_kib() / 1024.0);
   std::printf("  rx pool        %8zu buffers allocated, %zu reuses\n", pool_stats.allocated,
               pool_stats.reused);
