@@ -386,8 +386,8 @@ class peer_connection::core : public std::enable_shared_from_this<core> {
     }
   }
 
-  // Runs a user callback. False when the connection has ended meanwhile: the callback closed
-  // it, released the handle, or threw (which must not take the shared io thread down).
+  // Runs a user callback. False when the connection has ended: the handle was released (now
+  // or before), or the callback threw (which must not take the shared io thread down).
   template <class F>
   bool invoke(F&& f) {
     if (phase_ == phase::closed) return false;
@@ -395,9 +395,7 @@ class peer_connection::core : public std::enable_shared_from_this<core> {
     bool threw = false;
     {
       std::lock_guard<std::mutex> lock(callback_mutex_);
-      if (detached_.load()) {
-        threw = false;
-      } else {
+      if (!detached_.load()) {
         try {
           f();
         } catch (const std::exception& e) {
