@@ -33,7 +33,7 @@ build() {
   local args=(-G Ninja -DCMAKE_BUILD_TYPE=Release)
   case $kind in
     release) ;;
-    asan) args+=(-DCMAKE_BUILD_TYPE=Debug -DACTORRENT_SANITIZE=ON) ;;
+    asan) args+=(-DCMAKE_BUILD_TYPE=Debug -DACTORRENT_SANITIZE=ON -DACTORRENT_BENCH=OFF) ;;
     fuzz) args+=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ -DACTORRENT_FUZZ=ON -DACTORRENT_TESTS=OFF) ;;
     *) echo "setup: unknown build kind '$kind' (release, asan, fuzz)" >&2; exit 2 ;;
   esac
