@@ -77,6 +77,12 @@ void arm(tracker_self* self) {
                      announce_tick{++st.timer});
 }
 
+// One announce, on its own thread; the outcome goes back to the tracker actor.
+void announce_worker(caf::blocking_actor* worker, caf::actor parent, std::uint64_t generation,
+                     std::string url, announce_request request, announce_function announce) {
+  worker->send(parent, to_outcome(generation, url, announce(url, request)));
+}
+
 void launch_announce(tracker_self* self, const tracker_actor_config& cfg) {
   auto& st = self->state;
   auto url = st.tiers->current();
@@ -94,11 +100,10 @@ void launch_announce(tracker_self* self, const tracker_actor_config& cfg) {
   req.tracker_id = st.tracker_id;
   st.in_flight = true;
   auto generation = ++st.generation;
-  caf::actor parent = caf::actor_cast<caf::actor>(self);
-  auto announce = cfg.announce;
-  self->spawn<caf::detached>([=](caf::blocking_actor* worker) {
-    worker->send(parent, to_outcome(generation, *url, announce(*url, req)));
-  });
+  // Arguments go through spawn, not a capture: CAF 0.17 binds a reference to a null tuple
+  // when a function actor is spawned without any (UBSan reports it).
+  self->spawn<caf::detached>(announce_worker, caf::actor_cast<caf::actor>(self), generation, *url,
+                             req, cfg.announce);
 }
 
 void on_outcome(tracker_self* self, const tracker_actor_config& cfg, const announce_outcome& o) {
