@@ -69,7 +69,9 @@ struct peer_connection_options {
   // One page-aligned buffer per connection, read into with async_read_some (CAF-NOTES:
   // 64-256 KiB reads framed in place).
   std::size_t read_buffer_size = 128 * 1024;
-  // Credits delivered and not yet granted back above which reading stops.
+  // Credits delivered and not yet granted back at which reading stops (it resumes at half).
+  // Each pause closes the TCP window; on loopback a 4 MiB credit halved the receiving
+  // thread's CPU per GiB when the consumer was the bottleneck (bench/peer_wire).
   std::size_t receive_credit = 1024 * 1024;
   // Largest frame accepted from the peer (length prefix value); wire_framer's default.
   std::uint32_t max_frame_length = wire_framer::default_max_frame_length;
@@ -153,7 +155,8 @@ class peer_connection {
   bool send_block(std::uint32_t index, std::uint32_t begin, block_buffer block);
   bool send_keep_alive() { return send(wire::keep_alive{}); }
 
-  // Returns credits of finished deliveries; reading resumes when under the budget again.
+  // Returns credits of finished deliveries (summed as the caller likes); a paused connection
+  // resumes reading once under half its budget.
   void grant(std::size_t credit);
   // Ends the connection; on_closed(reason) follows (unless it had ended already). What is
   // still queued is dropped, not flushed: nothing in the protocol needs a last word.
