@@ -70,8 +70,9 @@ struct peer_connection_options {
   // 64-256 KiB reads framed in place).
   std::size_t read_buffer_size = 128 * 1024;
   // Credits delivered and not yet granted back at which reading stops (it resumes at half).
-  // Each pause closes the TCP window; on loopback a 4 MiB credit halved the receiving
-  // thread's CPU per GiB when the consumer was the bottleneck (bench/peer_wire).
+  // Each pause closes the TCP window, and reopening it costs the receiving thread: with a
+  // slow consumer on loopback, 4 MiB took its CPU per GiB from about 0.5 s to 0.26-0.5 s
+  // (bench/peer_wire, on a busy machine).
   std::size_t receive_credit = 1024 * 1024;
   // Largest frame accepted from the peer (length prefix value); wire_framer's default.
   std::uint32_t max_frame_length = wire_framer::default_max_frame_length;
