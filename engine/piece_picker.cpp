@@ -235,17 +235,22 @@ bool piece_picker::is_interesting(peer_key peer) const {
   return count_difference(p.pieces, needed_) < p.count;
 }
 
-std::vector<block_request> piece_picker::peer_left(peer_key peer) {
+std::vector<block_request> piece_picker::release_all_requests(peer_key peer, peer_info& p) {
   std::vector<block_request> released;
-  auto it = peers_.find(peer);
-  if (it == peers_.end()) return released;
-  auto refs = std::move(it->second.requests);
-  it->second.requests.clear();
+  auto refs = std::move(p.requests);
+  p.requests.clear();
   for (const auto& r : refs) {
     if (release(r.piece, r.block, peer, false)) released.push_back(to_request(r.piece, r.block));
   }
   for (const auto& r : refs)
     after_release(r.piece);
+  return released;
+}
+
+std::vector<block_request> piece_picker::peer_left(peer_key peer) {
+  auto it = peers_.find(peer);
+  if (it == peers_.end()) return {};
+  auto released = release_all_requests(peer, it->second);
   forget_pieces(it->second);
   peers_.erase(it);
   return released;
@@ -465,18 +470,10 @@ bool piece_picker::request_timed_out(peer_key peer, const block_request& block) 
 }
 
 std::vector<block_request> piece_picker::peer_choked_us(peer_key peer, bool fast_extension) {
-  std::vector<block_request> released;
-  if (fast_extension) return released;
+  if (fast_extension) return {};  // BEP 6: only explicit rejects release requests
   auto it = peers_.find(peer);
-  if (it == peers_.end()) return released;
-  auto refs = std::move(it->second.requests);
-  it->second.requests.clear();
-  for (const auto& r : refs) {
-    if (release(r.piece, r.block, peer, false)) released.push_back(to_request(r.piece, r.block));
-  }
-  for (const auto& r : refs)
-    after_release(r.piece);
-  return released;
+  if (it == peers_.end()) return {};
+  return release_all_requests(peer, it->second);
 }
 
 std::vector<std::pair<peer_key, block_request>> piece_picker::requests_older_than(

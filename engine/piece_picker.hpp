@@ -288,6 +288,8 @@ class piece_picker {
 
   peer_info& peer_entry(peer_key peer);
   void forget_pieces(peer_info& p);
+  // Returns every block the peer has requested to the pool (peer left, or choked us).
+  std::vector<block_request> release_all_requests(peer_key peer, peer_info& p);
   void become_seed(peer_info& p);
 
   download* find_download(std::uint32_t piece);

@@ -56,6 +56,14 @@ storage_error make_error(storage_errc code, int err, std::string path, std::stri
   return {code, err, std::move(path), std::move(detail)};
 }
 
+storage_error invalid_range(const file_layout& layout, std::uint32_t piece, std::int64_t offset,
+                            std::int64_t length) {
+  return make_error(storage_errc::invalid_range, 0, {},
+                    "piece " + std::to_string(piece) + " bytes " + std::to_string(offset) + "+" +
+                        std::to_string(length) + " not inside the torrent's " +
+                        std::to_string(layout.num_pieces()) + " pieces");
+}
+
 // Why openat(dir, name, O_NOFOLLOW...) refused `name`: a planted symlink, or something that is
 // not what we need there.
 storage_error classify_refusal(int dirfd, const std::string& name, int err, std::string path) {
@@ -222,12 +230,7 @@ file_storage::handle_result file_storage::handle_for(std::size_t file, bool writ
 storage_status file_storage::read(std::uint32_t piece, std::int64_t offset, std::int64_t length,
                                   char* out) {
   auto spans = layout_.map_block(piece, offset, length);
-  if (!spans)
-    return make_unexpected(make_error(storage_errc::invalid_range, 0, {},
-                                      "piece " + std::to_string(piece) + " bytes " +
-                                          std::to_string(offset) + "+" + std::to_string(length) +
-                                          " not inside the torrent's " +
-                                          std::to_string(layout_.num_pieces()) + " pieces"));
+  if (!spans) return make_unexpected(invalid_range(layout_, piece, offset, length));
   for (const auto& s : *spans) {
     if (s.pad) {
       std::memset(out, 0, static_cast<std::size_t>(s.length));
@@ -265,12 +268,7 @@ storage_status file_storage::read(std::uint32_t piece, std::int64_t offset, std:
 storage_status file_storage::write(std::uint32_t piece, std::int64_t offset, const char* data,
                                    std::int64_t length) {
   auto spans = layout_.map_block(piece, offset, length);
-  if (!spans)
-    return make_unexpected(make_error(storage_errc::invalid_range, 0, {},
-                                      "piece " + std::to_string(piece) + " bytes " +
-                                          std::to_string(offset) + "+" + std::to_string(length) +
-                                          " not inside the torrent's " +
-                                          std::to_string(layout_.num_pieces()) + " pieces"));
+  if (!spans) return make_unexpected(invalid_range(layout_, piece, offset, length));
   std::vector<std::size_t> written;
   auto mark_dirty = [&] {
     if (written.empty()) return;
