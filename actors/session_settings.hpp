@@ -1,0 +1,68 @@
+// Every setting of a client session, with its default. The JSON config (main/client_config)
+// fills this struct, key for key; command-line flags override what they name. Actors read
+// it; nothing here parses or validates input.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "actors/peer_connection.hpp"
+#include "engine/choker.hpp"
+#include "engine/piece_picker.hpp"
+#include "engine/request_pipeline.hpp"
+#include "engine/restart_policy.hpp"
+#include "protocol/metainfo.hpp"
+#include "protocol/peer_address.hpp"
+
+namespace actorrent {
+
+struct session_settings {
+  // Where incoming peer connections are accepted. Port 0 picks a free port.
+  std::string listen_address = "0.0.0.0";
+  std::uint16_t listen_port = 6881;
+  // Where torrents without a directory of their own are downloaded to.
+  std::filesystem::path download_dir = ".";
+  // Resume data (one file per info-hash). Empty: "<download_dir>/.actorrent".
+  std::filesystem::path state_dir;
+
+  // Bytes per second; 0 = unlimited.
+  std::uint64_t download_limit = 0;
+  std::uint64_t upload_limit = 0;
+
+  std::size_t max_connections = 200;             // global
+  std::size_t max_connections_per_torrent = 50;  // per torrent
+  std::size_t max_incoming_requests = 250;       // per peer, queued uploads
+
+  choker_config choker;
+  request_pipeline_config pipeline;
+  piece_picker_config picker;
+  restart_policy_config supervision;
+  peer_connection_options connection;  // the pool is the session's, whatever is set here
+
+  // Tracker announces.
+  std::int32_t numwant = 50;
+
+  // Human log: "trace", "debug", "info", "warn", "error", "off"; empty file = stderr.
+  std::string log_level = "warn";
+  std::filesystem::path log_file;
+};
+
+// One torrent to add to a session.
+struct torrent_params {
+  std::shared_ptr<const metainfo> torrent;
+  std::filesystem::path download_dir;  // empty: the session's
+  std::vector<peer_address> peers;     // connected to directly, without a tracker
+  bool seed = true;                    // keep seeding once complete (false: stop then)
+  bool sequential = false;
+  // Files to download: indexes ("3") or globs over the file's path ("*.mkv", "docs/*").
+  // Empty: every file.
+  std::vector<std::string> only;
+  std::uint64_t download_limit = 0;  // this torrent's own limits, under the session's
+  std::uint64_t upload_limit = 0;
+};
+
+}  // namespace actorrent
