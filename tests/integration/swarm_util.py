@@ -148,3 +148,283 @@ def wait_until(predicate, timeout, step=0.1):
             return True
         time.sleep(step)
     return predicate()
+
+
+# ---------------------------------------------------------------------------------------------
+# Download / seed interop helpers (download_interop_test, seed_interop_test, swarm_download_test)
+
+PROGRESS_KEYS = ("name", "info_hash", "state", "pieces_total", "pieces_have", "pieces_wanted",
+                 "bytes_total", "bytes_left", "download_rate", "upload_rate", "downloaded", "uploaded",
+                 "peers", "seeds", "eta_s", "restarts", "hash_failures", "error", "time_s")
+
+
+def uneven_files(count, total, prefix=""):
+    """{relative path: size} for `count` files of uneven sizes adding up to `total` bytes.
+
+    Sizes follow a fixed pattern (not random: runs are comparable) and are never multiples of
+    16 KiB, so with any power-of-two piece size pieces span file boundaries; one file is a
+    single byte, and some sit in sub-directories.
+    """
+    weights = [(i * 7919) % 13 + 1 for i in range(count)]
+    sizes = [max(1, total * w // sum(weights)) | 1 for w in weights]
+    sizes[0] = 1
+    sizes[-1] += total - sum(sizes)
+    files = {}
+    for i, size in enumerate(sizes):
+        sub = ("disc %d/" % (i % 3)) if i % 4 == 3 else ""
+        files[f"{prefix}{sub}file-{i:02d}.bin"] = size
+    return files
+
+
+def create_torrent(binary, path, out, trackers=(), piece_size=None):
+    """`actorrent create`; trackers: one tier each."""
+    cmd = [binary, "create", path, "-o", out]
+    for t in trackers:
+        cmd += ["-t", t]
+    if piece_size:
+        cmd += ["--piece-size", str(piece_size)]
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+    return out
+
+
+def info_hash(binary, torrent):
+    res = subprocess.run([binary, "info", "--json", torrent], capture_output=True, text=True, check=True)
+    return json.loads(res.stdout)["info_hash"]
+
+
+def has_command(binary, command):
+    """True when `binary command --help` works (the subcommand exists)."""
+    try:
+        res = subprocess.run([binary, command, "--help"], capture_output=True, text=True, timeout=20)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return res.returncode == 0
+
+
+def port_open(port, host="127.0.0.1"):
+    try:
+        with socket.create_connection((host, port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def tail(path_or_text, n=800):
+    if path_or_text and os.path.isfile(path_or_text):
+        with open(path_or_text, errors="replace") as f:
+            path_or_text = f.read()
+    return (path_or_text or "")[-n:]
+
+
+def parse_progress(text):
+    """The JSON objects of --json-progress output (one a line); returns (objects, bad lines)."""
+    objs, bad = [], []
+    for line in (text or "").splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        try:
+            o = json.loads(line)
+        except ValueError:
+            bad.append(line)
+            continue
+        if isinstance(o, dict):
+            objs.append(o)
+        else:
+            bad.append(line)
+    return objs, bad
+
+
+def progress_problems(objs, bad):
+    """What is wrong with --json-progress output, '' when nothing (zero lines is allowed)."""
+    if bad:
+        return f"{len(bad)} stdout line(s) not JSON objects, first: {bad[0][:200]!r}"
+    for o in objs:
+        missing = [k for k in PROGRESS_KEYS if k not in o]
+        if missing:
+            return f"progress object lacks {missing}: {json.dumps(o)[:300]}"
+    return ""
+
+
+class Downloader:
+    """One `actorrent download ... --json-progress` process, stdout and stderr in files."""
+
+    def __init__(self, binary, torrent, out, workdir, label, peers=(), listen_port=None, extra=()):
+        os.makedirs(out, exist_ok=True)
+        self.label = label
+        self.out_path = os.path.join(workdir, f"{label}.stdout")
+        self.err_path = os.path.join(workdir, f"{label}.stderr")
+        cmd = [binary, "download", torrent, "-o", out, "--json-progress"]
+        for p in peers:
+            cmd += ["--peer", p]
+        if listen_port is not None:
+            cmd += ["--listen-port", str(listen_port)]
+        cmd += list(extra)
+        self.cmd = cmd
+        self.started = time.time()
+        self.elapsed = None
+        self.timed_out = False
+        with open(self.out_path, "w") as o, open(self.err_path, "w") as e:
+            self.proc = subprocess.Popen(cmd, stdout=o, stderr=e, stdin=subprocess.DEVNULL)
+
+    def wait(self, timeout):
+        """Exit status, or None after killing it at `timeout` s from its start."""
+        left = max(0.1, self.started + timeout - time.time())
+        try:
+            self.proc.wait(timeout=left)
+        except subprocess.TimeoutExpired:
+            self.timed_out = True
+            stop(self.proc, timeout=5)
+        self.elapsed = time.time() - self.started
+        return None if self.timed_out else self.proc.returncode
+
+    def stop(self, timeout=10):
+        """SIGTERM (as a user's Ctrl-C would); returns (exit status, seconds to exit)."""
+        if self.proc.poll() is not None:
+            return self.proc.returncode, 0.0
+        t0 = time.time()
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(timeout=5)
+            return None, time.time() - t0
+        return self.proc.returncode, time.time() - t0
+
+    def progress(self):
+        with open(self.out_path, errors="replace") as f:
+            return parse_progress(f.read())
+
+    def last(self):
+        objs, _ = self.progress()
+        return objs[-1] if objs else None
+
+    def state(self):
+        o = self.last()
+        return o.get("state") if o else None
+
+    def stderr(self, n=800):
+        return tail(self.err_path, n)
+
+    def describe(self):
+        """One line for a failure: exit status, time, last progress object, stderr's end."""
+        rc = self.proc.poll()
+        how = "timed out (killed)" if self.timed_out else f"exit {rc}"
+        last = self.last()
+        last_s = json.dumps({k: last.get(k) for k in ("state", "pieces_have", "pieces_total", "peers",
+                                                       "seeds", "downloaded", "hash_failures", "restarts",
+                                                       "error")}) if last else "none"
+        el = f"{self.elapsed:.1f}s" if self.elapsed is not None else "?"
+        return f"{how} after {el}; last progress {last_s}; stderr: {self.stderr(600).strip()!r}"
+
+
+def wait_for_state(dl, states, timeout):
+    """Waits until a Downloader/Seeder's last progress line is in `states` (or it exits)."""
+    return wait_until(lambda: dl.state() in states or dl.proc.poll() is not None, timeout, step=0.2) \
+        and dl.state() in states
+
+
+def start_seed(binary, torrent, data_dir, workdir, label, listen_port, peers=(), extra=()):
+    """`actorrent seed TORRENT --dir DATA --listen-port P --json-progress`, as a Downloader-like
+    object (same progress and stderr accessors)."""
+    d = Downloader.__new__(Downloader)
+    d.label = label
+    d.out_path = os.path.join(workdir, f"{label}.stdout")
+    d.err_path = os.path.join(workdir, f"{label}.stderr")
+    cmd = [binary, "seed", torrent, "--dir", data_dir, "--listen-port", str(listen_port), "--json-progress"]
+    for p in peers:
+        cmd += ["--peer", p]
+    cmd += list(extra)
+    d.cmd = cmd
+    d.started = time.time()
+    d.elapsed = None
+    d.timed_out = False
+    with open(d.out_path, "w") as o, open(d.err_path, "w") as e:
+        d.proc = subprocess.Popen(cmd, stdout=o, stderr=e, stdin=subprocess.DEVNULL)
+    return d
+
+
+def lt_seed(ses, torrent, save_path, timeout=60, upload_limit=0):
+    """Adds `torrent` to a libtorrent session as a seed of the data at save_path; waits until
+    libtorrent has checked it and seeds. Returns the handle (None if it never seeded)."""
+    import libtorrent as lt
+    h = ses.add_torrent({"ti": lt.torrent_info(torrent), "save_path": save_path})
+    if upload_limit:
+        h.set_upload_limit(upload_limit)
+    if not wait_until(lambda: h.status().is_seeding, timeout):
+        ses.remove_torrent(h)
+        return None
+    return h
+
+
+def transmission_config_dir(path):
+    """A fresh transmission config dir with DHT, LPD, uTP, PEX and port mapping off."""
+    os.makedirs(path, exist_ok=True)
+    with open(os.path.join(path, "settings.json"), "w") as f:
+        json.dump({"dht-enabled": False, "lpd-enabled": False, "utp-enabled": False,
+                   "pex-enabled": False, "port-forwarding-enabled": False,
+                   "peer-port-random-on-start": False, "encryption": 1,
+                   "speed-limit-up-enabled": False, "speed-limit-down-enabled": False,
+                   "ratio-limit-enabled": False, "idle-seeding-limit-enabled": False}, f)
+    return path
+
+
+def start_transmission(torrent, save_dir, cfg_dir, port, log_path, finish_script=None):
+    """transmission-cli on `torrent` with data in save_dir (seeds if the data is complete).
+    Its status line goes to log_path ("Seeding, uploading to ..." once it seeds)."""
+    cmd = ["transmission-cli", "-g", cfg_dir, "-w", save_dir, "-p", str(port)]
+    if finish_script:
+        cmd += ["-f", finish_script]
+    cmd.append(torrent)
+    log = open(log_path, "w")
+    return subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+
+
+def file_contains(path, text):
+    try:
+        with open(path, errors="replace") as f:
+            return text in f.read()
+    except OSError:
+        return False
+
+
+def aria2_args(listen_port):
+    """aria2c options for loopback: no DHT, LPD, PEX; quiet."""
+    return ["--enable-dht=false", "--enable-dht6=false", "--bt-enable-lpd=false",
+            "--enable-peer-exchange=false", f"--listen-port={listen_port}",
+            "--console-log-level=warn", "--file-allocation=none"]
+
+
+def start_aria2_seeder(torrent, save_dir, port, log_path):
+    """aria2c seeding the complete data in save_dir (checked with -V) until stopped by PID.
+    Once it seeds its summary line shows "SEED(" (every second)."""
+    log = open(log_path, "w")
+    return subprocess.Popen(["aria2c", *aria2_args(port), "--check-integrity=true", "--seed-ratio=0.0",
+                             "--summary-interval=1", "--bt-max-peers=0", "-d", save_dir, torrent],
+                            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+
+
+def start_opentracker(workdir, info_hashes):
+    """Debian's opentracker on a free loopback port, whitelisting `info_hashes` (REAL-PEERS:
+    whitelist-only, chroot into a world-readable root, whitelist path inside the chroot).
+    Returns (proc, port)."""
+    os.chmod(workdir, 0o755)
+    root = os.path.join(workdir, "opentracker")
+    os.makedirs(root, exist_ok=True)
+    os.chmod(root, 0o755)
+    with open(os.path.join(root, "whitelist.txt"), "w") as f:
+        f.write("".join(h + "\n" for h in info_hashes))
+    os.chmod(os.path.join(root, "whitelist.txt"), 0o644)
+    conf = os.path.join(root, "opentracker.conf")
+    with open(conf, "w") as f:
+        f.write(f"tracker.rootdir {root}\naccess.whitelist /whitelist.txt\n")
+    os.chmod(conf, 0o644)
+    port = free_port()
+    log = open(os.path.join(workdir, "opentracker.log"), "w")
+    proc = subprocess.Popen(["opentracker", "-i", "127.0.0.1", "-p", str(port), "-P", str(port), "-f", conf],
+                            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    if not wait_until(lambda: port_open(port) or proc.poll() is not None, 10) or proc.poll() is not None:
+        stop(proc)
+        raise RuntimeError("opentracker did not start: " + tail(os.path.join(workdir, "opentracker.log")))
+    return proc, port
