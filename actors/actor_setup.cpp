@@ -22,6 +22,47 @@ void register_message_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<block_read>("block_read");
   cfg.add_message_type<piece_checked>("piece_checked");
   cfg.add_message_type<disk_failure>("disk_failure");
+  cfg.add_message_type<reset_piece>("reset_piece");
+  cfg.add_message_type<set_disk_writer>("set_disk_writer");
+  cfg.add_message_type<storage_checked>("storage_checked");
+  cfg.add_message_type<torrent_added>("torrent_added");
+  cfg.add_message_type<session_progress>("session_progress");
+  cfg.add_message_type<std::vector<torrent_progress>>("std::vector<torrent_progress>");
+  cfg.add_message_type<reconnect_peer>("reconnect_peer");
+  cfg.add_message_type<save_resume_data>("save_resume_data");
+  cfg.add_message_type<resume_saved>("resume_saved");
+  cfg.add_message_type<block_request>("block_request");
+  cfg.add_message_type<peer_handshake_done>("peer_handshake_done");
+  cfg.add_message_type<peer_wire_in>("peer_wire_in");
+  cfg.add_message_type<peer_send_drained>("peer_send_drained");
+  cfg.add_message_type<peer_transport_closed>("peer_transport_closed");
+  cfg.add_message_type<peer_registered>("peer_registered");
+  cfg.add_message_type<peer_welcome>("peer_welcome");
+  cfg.add_message_type<peer_pieces>("peer_pieces");
+  cfg.add_message_type<interest>("interest");
+  cfg.add_message_type<pick_request>("pick_request");
+  cfg.add_message_type<picked>("picked");
+  cfg.add_message_type<peer_choked_us>("peer_choked_us");
+  cfg.add_message_type<requests_returned>("requests_returned");
+  cfg.add_message_type<cancel_block>("cancel_block");
+  cfg.add_message_type<have_verified>("have_verified");
+  cfg.add_message_type<peer_ban>("peer_ban");
+  cfg.add_message_type<piece_verified>("piece_verified");
+  cfg.add_message_type<piece_failed_hash>("piece_failed_hash");
+  cfg.add_message_type<peer_joined>("peer_joined");
+  cfg.add_message_type<join_answer>("join_answer");
+  cfg.add_message_type<peer_report>("peer_report");
+  cfg.add_message_type<peer_gone>("peer_gone");
+  cfg.add_message_type<choker_add>("choker_add");
+  cfg.add_message_type<choker_interest>("choker_interest");
+  cfg.add_message_type<choker_rates>("choker_rates");
+  cfg.add_message_type<choker_seeding>("choker_seeding");
+  cfg.add_message_type<set_choke>("set_choke");
+  cfg.add_message_type<get_progress>("get_progress");
+  cfg.add_message_type<torrent_progress>("torrent_progress");
+  cfg.add_message_type<torrent_stop>("torrent_stop");
+  cfg.add_message_type<torrent_stopped>("torrent_stopped");
+  cfg.add_message_type<std::vector<block_request>>("std::vector<block_request>");
 }
 
 actorrent_config::actorrent_config() {

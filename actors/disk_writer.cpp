@@ -7,6 +7,7 @@
 #include "actors/messages.hpp"
 #include "engine/piece_hash_cursor.hpp"
 #include "storage/io_buffer.hpp"
+#include "storage/resume_store.hpp"
 
 namespace actorrent {
 
@@ -60,8 +61,9 @@ caf::behavior disk_writer_behavior(disk_writer_self* self, disk_writer_config cf
       [=](block_write& w) {
         auto& st = self->state;
         auto length = static_cast<std::int64_t>(w.data.size());
-        block_written ack{w.peer, w.piece, w.offset, static_cast<std::uint32_t>(length), false};
-        auto sender = caf::actor_cast<caf::actor>(self->current_sender());
+        block_written ack{w.peer, w.piece, w.offset, static_cast<std::uint32_t>(length),
+                          false,  w.credit};
+        auto sender = w.ack_to ? w.ack_to : caf::actor_cast<caf::actor>(self->current_sender());
         auto reply = [&] {
           if (sender) self->send(sender, ack);
         };
@@ -81,6 +83,15 @@ caf::behavior disk_writer_behavior(disk_writer_self* self, disk_writer_config cf
         ack.ok = true;
         reply();
         if (st.cursor->block_written(w.piece, w.offset)) finish_piece(self, cfg, w.piece);
+      },
+      [=](const reset_piece& r) {
+        if (r.piece < cfg.torrent->num_pieces()) self->state.cursor->reset(r.piece);
+      },
+      [=](const save_resume_data& r) -> resume_saved {
+        auto& st = self->state;
+        auto saved = actorrent::save_resume(*st.storage, *cfg.torrent, st.verified, r.state_dir);
+        if (!saved) return resume_saved{false, saved.error()};
+        return resume_saved{true, {}};
       },
       [=](const block_read& r) -> block_read_result {
         auto& st = self->state;

@@ -23,8 +23,9 @@ struct disk_writer_config {
   std::shared_ptr<const metainfo> torrent;
   std::filesystem::path download_dir;
   storage_options storage;
-  bitfield verified;                 // pieces already verified (from resume data or a recheck)
-  caf::actor torrent_actor;          // receives piece_checked and disk_failure
+  bitfield verified;  // pieces already verified (from resume data or a recheck)
+  // Receives piece_checked and disk_failure: the piece manager, in a session.
+  caf::actor torrent_actor;
   std::shared_ptr<block_pool> pool;  // buffers for block reads
 };
 

@@ -10,24 +10,44 @@
 //   tracker ──peers_discovered / tracker_status──▶ torrent
 //   announce worker ──announce_outcome──▶ tracker
 //   peer ──block_write / block_read──▶ disk_writer ──block_written / block_read_result──▶ peer
-//   disk_writer ──piece_checked / disk_failure──▶ torrent
+//   disk_writer ──piece_checked / disk_failure──▶ piece_manager ──▶ torrent
+//   transport (asio thread) ──peer_handshake_done / peer_wire_in / peer_block_in /
+//                             peer_send_drained / peer_transport_closed──▶ peer
+//   peer ──peer_registered / peer_pieces / pick_request / block_arrived / peer_choked_us /
+//          requests_returned──▶ piece_manager ──peer_welcome / interest / picked /
+//          cancel_block / have_verified / peer_ban──▶ peer
+//   piece_manager ──block_write / reset_piece──▶ disk_writer ──block_written──▶ peer
+//   piece_manager ──piece_verified / piece_failed_hash──▶ torrent
+//   peer ──peer_joined / peer_report──▶ torrent ──peer_gone──▶ piece_manager, choker
+//   peer ──choker_interest──▶ choker ──set_choke──▶ peer;  torrent ──choker_add /
+//          choker_rates / choker_seeding──▶ choker
+//   session / client ──get_progress / torrent_stop──▶ torrent
 //
 // Messages that carry a pooled block_buffer are local only (CAF_ALLOW_UNSAFE_MESSAGE_TYPE at
 // the end of this file): a block never crosses nodes, and the log records its size only.
 #pragma once
 
 #include <caf/allowed_unsafe_message_type.hpp>
+#include <caf/atom.hpp>
 #include <caf/meta/type_name.hpp>
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
+#include <caf/actor.hpp>
+
 #include "actors/block_pool.hpp"
+#include "actors/session_settings.hpp"
+#include "actors/torrent_progress.hpp"
+#include "engine/piece_picker.hpp"
 #include "protocol/peer_address.hpp"
 #include "protocol/sha1.hpp"
 
 namespace actorrent {
+
+// Timers that carry no data: an actor's periodic work.
+using tick_atom = caf::atom_constant<caf::atom("tick")>;
 
 // Shared value types travel as their fields.
 template <class Inspector>
@@ -140,12 +160,16 @@ typename Inspector::result_type inspect(Inspector& f, announce_outcome& x) {
 
 // ---- peer → disk writer → peer ----
 
-// A received block to write. `peer` identifies the sender for its credit.
+// A received block to write. `peer` identifies the sender; the block_written goes to
+// `ack_to` (the peer actor, when the piece manager forwards the block) or else to the sender,
+// and returns `credit` to the connection.
 struct block_write {
   std::uint64_t peer = 0;
   std::uint32_t piece = 0;
   std::uint32_t offset = 0;
   block_buffer data;
+  std::uint64_t credit = 0;
+  caf::actor ack_to;
 };
 
 // The block's bytes are written (or failed to be): the sender may read that much more.
@@ -155,11 +179,44 @@ struct block_written {
   std::uint32_t offset = 0;
   std::uint32_t length = 0;
   bool ok = false;
+  std::uint64_t credit = 0;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, block_written& x) {
-  return f(caf::meta::type_name("block_written"), x.peer, x.piece, x.offset, x.length, x.ok);
+  return f(caf::meta::type_name("block_written"), x.peer, x.piece, x.offset, x.length, x.ok,
+           x.credit);
+}
+
+// The piece manager dropped the piece's received blocks (hash_failure::pieces_reset): its
+// hashing starts over.
+struct reset_piece {
+  std::uint32_t piece = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, reset_piece& x) {
+  return f(caf::meta::type_name("reset_piece"), x.piece);
+}
+
+// Flush the files and save resume data for the verified pieces; the reply is resume_saved.
+struct save_resume_data {
+  std::string state_dir;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, save_resume_data& x) {
+  return f(caf::meta::type_name("save_resume_data"), x.state_dir);
+}
+
+struct resume_saved {
+  bool ok = false;
+  std::string error;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, resume_saved& x) {
+  return f(caf::meta::type_name("resume_saved"), x.ok, x.error);
 }
 
 // A block to upload; the reply is a block_read_result.
@@ -208,7 +265,443 @@ typename Inspector::result_type inspect(Inspector& f, disk_failure& x) {
   return f(caf::meta::type_name("disk_failure"), x.kind, x.message, x.piece);
 }
 
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, block_request& x) {
+  return f(caf::meta::type_name("block_request"), x.piece, x.offset, x.length);
+}
+
+// ---- transport (the asio thread) → peer ----
+// The peer-wire connection's callbacks, as messages to the peer actor that owns it. Each
+// carries the credit the actor returns to the connection once it is done with it.
+
+struct peer_handshake_done {
+  sha1_hash peer_id;
+  bool fast_extension = false;      // the remote set BEP 6's bit
+  bool extension_protocol = false;  // the remote set BEP 10's bit
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, peer_handshake_done& x) {
+  return f(caf::meta::type_name("peer_handshake_done"), x.peer_id, x.fast_extension,
+           x.extension_protocol);
+}
+
+// Any peer-wire message but piece, owned: `id` is the wire id, a/b/c its integer fields in
+// wire order (index, begin, length), `bytes` a bitfield's bits or an extended payload
+// (whose extended id is `a`).
+struct peer_wire_in {
+  std::uint8_t id = 0;
+  std::uint32_t a = 0;
+  std::uint32_t b = 0;
+  std::uint32_t c = 0;
+  std::string bytes;
+  std::uint64_t credit = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, peer_wire_in& x) {
+  return f(caf::meta::type_name("peer_wire_in"), x.id, x.a, x.b, x.c, x.bytes, x.credit);
+}
+
+// A piece message's block (local only: a pooled buffer).
+struct peer_block_in {
+  std::uint32_t piece = 0;
+  std::uint32_t offset = 0;
+  block_buffer data;
+  std::uint64_t credit = 0;
+};
+
+struct peer_send_drained {};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, peer_send_drained&) {
+  return f(caf::meta::type_name("peer_send_drained"));
+}
+
+struct peer_transport_closed {
+  std::string reason;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, peer_transport_closed& x) {
+  return f(caf::meta::type_name("peer_transport_closed"), x.reason);
+}
+
+// ---- peer ↔ piece manager ----
+
+// A peer's handshake is done; the reply is a peer_welcome with what we have, for our
+// BITFIELD (registering and reading the bitfield in one step, so no HAVE is missed).
+struct peer_registered {
+  std::uint64_t peer = 0;
+  caf::actor actor;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, peer_registered& x) {
+  return f(caf::meta::type_name("peer_registered"), x.peer, x.actor);
+}
+
+struct peer_welcome {
+  std::string have_bits;  // bitfield::to_wire()
+  bool complete = false;  // we have every piece (HAVE ALL)
+  bool empty = false;     // we have no piece (HAVE NONE)
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, peer_welcome& x) {
+  return f(caf::meta::type_name("peer_welcome"), x.have_bits, x.complete, x.empty);
+}
+
+// What the remote peer has: a BITFIELD, a HAVE, HAVE ALL or HAVE NONE. The reply is an
+// interest (whether it now has something we want), or false for a bad message (a wrong-size
+// bitfield, an index out of range), which the peer treats as a protocol violation.
+struct peer_pieces {
+  enum kind_t : std::uint8_t { bits, one, all, none };
+  std::uint64_t peer = 0;
+  std::uint8_t kind = bits;
+  std::uint32_t piece = 0;  // for `one`
+  std::string bits_wire;    // for `bits`
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, peer_pieces& x) {
+  return f(caf::meta::type_name("peer_pieces"), x.peer, x.kind, x.piece, x.bits_wire);
+}
+
+struct interest {
+  bool valid = true;
+  bool interesting = false;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, interest& x) {
+  return f(caf::meta::type_name("interest"), x.valid, x.interesting);
+}
+
+// Blocks to request from this peer: at most `max_blocks`; while it chokes us, only from
+// `allowed_fast` pieces. The reply is `picked`.
+struct pick_request {
+  std::uint64_t peer = 0;
+  std::uint32_t max_blocks = 0;
+  bool choked = false;
+  std::vector<std::uint32_t> allowed_fast;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, pick_request& x) {
+  return f(caf::meta::type_name("pick_request"), x.peer, x.max_blocks, x.choked, x.allowed_fast);
+}
+
+struct picked {
+  std::vector<block_request> blocks;
+  bool interesting = false;  // the peer still has something we want
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, picked& x) {
+  return f(caf::meta::type_name("picked"), x.blocks, x.interesting);
+}
+
+// A block this peer had requested arrived (local only: a pooled buffer). The piece manager
+// forwards it to the disk writer or drops it; either way `ack_to` gets a block_written with
+// the credit.
+struct block_arrived {
+  std::uint64_t peer = 0;
+  block_request block;
+  block_buffer data;
+  std::uint64_t credit = 0;
+  caf::actor ack_to;
+};
+
+struct peer_choked_us {
+  std::uint64_t peer = 0;
+  bool fast_extension = false;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, peer_choked_us& x) {
+  return f(caf::meta::type_name("peer_choked_us"), x.peer, x.fast_extension);
+}
+
+// Requests that will not be answered: the peer rejected them (BEP 6), or they timed out.
+struct requests_returned {
+  std::uint64_t peer = 0;
+  std::vector<block_request> blocks;
+  bool timed_out = false;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, requests_returned& x) {
+  return f(caf::meta::type_name("requests_returned"), x.peer, x.blocks, x.timed_out);
+}
+
+// Endgame: the block arrived from someone else; send CANCEL.
+struct cancel_block {
+  block_request block;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, cancel_block& x) {
+  return f(caf::meta::type_name("cancel_block"), x.block);
+}
+
+// A piece passed its hash: send HAVE. `complete`: every wanted piece is ours now.
+struct have_verified {
+  std::uint32_t piece = 0;
+  bool complete = false;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, have_verified& x) {
+  return f(caf::meta::type_name("have_verified"), x.piece, x.complete);
+}
+
+// Close the connection and do not come back: the peer sent data that failed the hash.
+struct peer_ban {
+  std::string reason;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, peer_ban& x) {
+  return f(caf::meta::type_name("peer_ban"), x.reason);
+}
+
+// The torrent introduces the piece manager to its disk writer (they refer to each other).
+struct set_disk_writer {
+  caf::actor disk_writer;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, set_disk_writer& x) {
+  return f(caf::meta::type_name("set_disk_writer"), x.disk_writer);
+}
+
+// ---- piece manager → torrent ----
+
+struct piece_verified {
+  std::uint32_t piece = 0;
+  std::uint32_t pieces_have = 0;
+  std::int64_t bytes_left = 0;
+  bool complete = false;  // every wanted piece verified
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, piece_verified& x) {
+  return f(caf::meta::type_name("piece_verified"), x.piece, x.pieces_have, x.bytes_left,
+           x.complete);
+}
+
+struct piece_failed_hash {
+  std::uint32_t piece = 0;
+  std::vector<std::uint64_t> charged;
+  std::vector<std::uint64_t> banned;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, piece_failed_hash& x) {
+  return f(caf::meta::type_name("piece_failed_hash"), x.piece, x.charged, x.banned);
+}
+
+// ---- peer ↔ torrent ----
+
+// An incoming connection's peer actor joined the torrent; the reply is a join_answer.
+struct peer_joined {
+  std::uint64_t peer = 0;
+  peer_address address;
+  caf::actor actor;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, peer_joined& x) {
+  return f(caf::meta::type_name("peer_joined"), x.peer, x.address, x.actor);
+}
+
+struct join_answer {
+  bool accepted = false;
+  std::string reason;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, join_answer& x) {
+  return f(caf::meta::type_name("join_answer"), x.accepted, x.reason);
+}
+
+// Once a second from each connected peer: its rates and the bytes since the last report.
+struct peer_report {
+  std::uint64_t peer = 0;
+  double download_rate = 0;
+  double upload_rate = 0;
+  std::uint64_t downloaded = 0;
+  std::uint64_t uploaded = 0;
+  bool handshake_done = false;
+  bool peer_interested = false;
+  bool am_interested = false;
+  bool snubbed = false;
+  bool seed = false;  // the remote has every piece
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, peer_report& x) {
+  return f(caf::meta::type_name("peer_report"), x.peer, x.download_rate, x.upload_rate,
+           x.downloaded, x.uploaded, x.handshake_done, x.peer_interested, x.am_interested,
+           x.snubbed, x.seed);
+}
+
+// A peer actor ended (sent by the torrent, which monitors it): forget its pieces and
+// requests.
+struct peer_gone {
+  std::uint64_t peer = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, peer_gone& x) {
+  return f(caf::meta::type_name("peer_gone"), x.peer);
+}
+
+// ---- choker ----
+
+// A peer joins the choker (once registered with the piece manager), with its interest so
+// far: a choker_interest sent before this one was for a peer the choker did not know.
+struct choker_add {
+  std::uint64_t peer = 0;
+  caf::actor actor;
+  bool interested = false;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, choker_add& x) {
+  return f(caf::meta::type_name("choker_add"), x.peer, x.actor, x.interested);
+}
+
+struct choker_interest {
+  std::uint64_t peer = 0;
+  bool interested = false;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, choker_interest& x) {
+  return f(caf::meta::type_name("choker_interest"), x.peer, x.interested);
+}
+
+struct choker_rates {
+  std::uint64_t peer = 0;
+  double download_rate = 0;
+  double upload_rate = 0;
+  bool snubbed = false;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, choker_rates& x) {
+  return f(caf::meta::type_name("choker_rates"), x.peer, x.download_rate, x.upload_rate, x.snubbed);
+}
+
+struct choker_seeding {
+  bool seeding = false;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, choker_seeding& x) {
+  return f(caf::meta::type_name("choker_seeding"), x.seeding);
+}
+
+struct set_choke {
+  bool choke = true;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, set_choke& x) {
+  return f(caf::meta::type_name("set_choke"), x.choke);
+}
+
+// The start-up check of the data on disk is done (a worker → torrent).
+struct storage_checked {
+  std::string verified_bits;  // bitfield::to_wire()
+  bool rechecked = false;
+  std::string reason;   // why the resume data was not used
+  std::string failure;  // an I/O error that stopped the check; empty when none
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, storage_checked& x) {
+  return f(caf::meta::type_name("storage_checked"), x.verified_bits, x.rechecked, x.reason,
+           x.failure);
+}
+
+// Supervision: connect to this address again (after the restart policy's delay).
+struct reconnect_peer {
+  peer_address address;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, reconnect_peer& x) {
+  return f(caf::meta::type_name("reconnect_peer"), x.address);
+}
+
+// ---- client / session → torrent ----
+
+struct get_progress {};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, get_progress&) {
+  return f(caf::meta::type_name("get_progress"));
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, torrent_progress& x) {
+  return f(caf::meta::type_name("torrent_progress"), x.name, x.info_hash, x.state, x.pieces_total,
+           x.pieces_have, x.pieces_wanted, x.bytes_total, x.bytes_left, x.download_rate,
+           x.upload_rate, x.downloaded, x.uploaded, x.peers, x.seeds, x.eta_s, x.restarts,
+           x.hash_failures, x.error);
+}
+
+// A torrent to add to a session (local only: it carries the parsed metainfo); the reply is
+// torrent_added.
+struct add_torrent {
+  torrent_params params;
+};
+
+struct torrent_added {
+  bool ok = false;
+  std::string info_hash;  // hex
+  std::string error;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, torrent_added& x) {
+  return f(caf::meta::type_name("torrent_added"), x.ok, x.info_hash, x.error);
+}
+
+// Every torrent's progress, the session's answer to get_progress.
+struct session_progress {
+  std::vector<torrent_progress> torrents;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, session_progress& x) {
+  return f(caf::meta::type_name("session_progress"), x.torrents);
+}
+
+// Announce stopped, close the peers, save resume data; the reply is torrent_stopped.
+struct torrent_stop {};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, torrent_stop&) {
+  return f(caf::meta::type_name("torrent_stop"));
+}
+
+struct torrent_stopped {
+  bool resume_saved = false;
+  std::string message;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, torrent_stopped& x) {
+  return f(caf::meta::type_name("torrent_stopped"), x.resume_saved, x.message);
+}
 }  // namespace actorrent
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(actorrent::block_write)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(actorrent::block_read_result)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(actorrent::peer_block_in)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(actorrent::block_arrived)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(actorrent::add_torrent)

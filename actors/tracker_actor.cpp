@@ -140,6 +140,7 @@ caf::behavior tracker_behavior(tracker_self* self, tracker_actor_config cfg) {
   std::mt19937 rng(cfg.shuffle_seed ? cfg.shuffle_seed : std::random_device{}());
   self->state.tiers.emplace(cfg.tiers, rng);
   self->state.schedule.emplace(cfg.schedule);
+  self->state.stats = tracker_stats{cfg.uploaded, cfg.downloaded, cfg.left};
   if (!self->state.tiers->empty()) {
     self->state.schedule->start(clock_type::now());
     arm(self);

@@ -42,6 +42,10 @@ struct tracker_actor_config {
   std::vector<std::vector<std::string>> tiers;
   std::int32_t numwant = 50;
   caf::actor torrent;  // receives peers_discovered and tracker_status
+  // What the first announce reports (later ones: the last tracker_stats received).
+  std::int64_t uploaded = 0;
+  std::int64_t downloaded = 0;
+  std::int64_t left = 0;
   // Empty: announce over the network (HTTP(S) and UDP) with `transport`.
   announce_function announce;
   tracker_transport_options transport = default_tracker_transport();

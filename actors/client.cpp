@@ -1,0 +1,121 @@
+#include "actors/client.hpp"
+
+#include <caf/all.hpp>
+
+#include <cstdlib>
+#include <random>
+
+#include "actors/block_pool.hpp"
+#include "actors/listener.hpp"
+#include "actors/messages.hpp"
+#include "actors/session_actor.hpp"
+#include "actors/torrent_registry.hpp"
+
+namespace actorrent {
+
+namespace {
+
+constexpr auto request_timeout = std::chrono::seconds{10};
+constexpr auto stop_timeout = std::chrono::seconds{45};
+
+}  // namespace
+
+sha1_hash make_peer_id() {
+  static constexpr char prefix[] = "-AR0100-";
+  static constexpr char alphabet[] =
+      "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+  std::random_device rd;
+  std::uniform_int_distribution<int> pick(0, sizeof(alphabet) - 2);
+  sha1_hash id;
+  for (std::size_t i = 0; i < id.bytes.size(); ++i)
+    id.bytes[i] = static_cast<std::uint8_t>(i < 8 ? prefix[i] : alphabet[pick(rd)]);
+  return id;
+}
+
+std::filesystem::path default_state_dir() {
+  if (const char* xdg = std::getenv("XDG_STATE_HOME"); xdg && *xdg)
+    return std::filesystem::path(xdg) / "actorrent";
+  if (const char* home = std::getenv("HOME"); home && *home)
+    return std::filesystem::path(home) / ".local" / "state" / "actorrent";
+  return std::filesystem::temp_directory_path() / "actorrent-state";
+}
+
+expected<std::unique_ptr<client>, std::string> client::start(session_settings settings) {
+  std::unique_ptr<client> c(new client());
+  if (settings.state_dir.empty()) settings.state_dir = default_state_dir();
+  c->system_ = std::make_unique<caf::actor_system>(c->config_);
+  c->peer_id_ = make_peer_id();
+  c->pool_ = block_pool::create();
+  settings.connection.pool = c->pool_;
+  c->registry_ = std::make_shared<torrent_registry>(settings.max_connections);
+  auto listener =
+      spawn_listener(*c->system_, c->io_.context(), c->registry_, settings.listen_address,
+                     settings.listen_port, settings.connection);
+  if (!listener) {
+    c->stopped_ = true;
+    return make_unexpected(listener.error());
+  }
+  c->listen_port_ = listener->port;
+  c->settings_ = std::make_shared<const session_settings>(std::move(settings));
+  session_actor_config sc;
+  sc.settings = c->settings_;
+  sc.peer_id = c->peer_id_;
+  sc.listen_port = c->listen_port_;
+  sc.io = &c->io_.context();
+  sc.pool = c->pool_;
+  sc.registry = c->registry_;
+  sc.state_dir = c->settings_->state_dir;
+  sc.listener = listener->actor;
+  c->session_ = spawn_session(*c->system_, std::move(sc));
+  return c;
+}
+
+client::~client() {
+  if (!stopped_ && session_) stop();
+  if (system_) system_->await_all_actors_done();
+}
+
+expected<std::string, std::string> client::add_torrent(torrent_params params) {
+  caf::scoped_actor self{*system_};
+  expected<std::string, std::string> out =
+      make_unexpected(std::string("the session did not answer"));
+  self->request(session_, request_timeout, actorrent::add_torrent{std::move(params)})
+      .receive(
+          [&](const torrent_added& a) {
+            if (a.ok)
+              out = a.info_hash;
+            else
+              out = make_unexpected(a.error);
+          },
+          [&](caf::error& e) { out = make_unexpected(system_->render(e)); });
+  return out;
+}
+
+std::vector<torrent_progress> client::progress() {
+  caf::scoped_actor self{*system_};
+  std::vector<torrent_progress> out;
+  self->request(session_, request_timeout, get_progress{})
+      .receive([&](session_progress& p) { out = std::move(p.torrents); }, [&](caf::error&) {});
+  return out;
+}
+
+stop_result client::stop() {
+  stop_result out;
+  if (stopped_) return out;
+  stopped_ = true;
+  caf::scoped_actor self{*system_};
+  self->request(session_, stop_timeout, torrent_stop{})
+      .receive(
+          [&](const torrent_stopped& s) {
+            out.resume_saved = s.resume_saved;
+            out.message = s.message;
+          },
+          [&](caf::error& e) {
+            out.resume_saved = false;
+            out.message = "stopping the session: " + system_->render(e);
+            self->send_exit(session_, caf::exit_reason::kill);
+          });
+  return out;
+}
+
+}  // namespace actorrent

@@ -1,0 +1,71 @@
+// A client session as one object, for the command line (and tests): it owns the actor
+// system, the asio thread, the block pool, the listener and the session actor, and turns
+// their typed messages into plain blocking calls. Destroying it stops the session cleanly.
+#pragma once
+
+#include <caf/actor.hpp>
+#include <caf/actor_system.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "actors/actor_setup.hpp"
+#include "actors/io_thread.hpp"
+#include "actors/session_settings.hpp"
+#include "actors/torrent_progress.hpp"
+#include "protocol/expected.hpp"
+#include "protocol/sha1.hpp"
+
+namespace actorrent {
+
+class torrent_registry;
+class block_pool;
+
+// "-AR0100-" and twelve random characters (the Azureus-style convention clients log).
+sha1_hash make_peer_id();
+
+// Where resume data goes when settings.state_dir is empty: $XDG_STATE_HOME/actorrent, else
+// ~/.local/state/actorrent (never inside the download directory, which holds only the data).
+std::filesystem::path default_state_dir();
+
+struct stop_result {
+  bool resume_saved = true;
+  std::string message;  // what went wrong, one line per torrent
+};
+
+class client {
+ public:
+  // Binds the listen port; an error names the address.
+  static expected<std::unique_ptr<client>, std::string> start(session_settings settings);
+  ~client();
+  client(const client&) = delete;
+  client& operator=(const client&) = delete;
+
+  // The torrent's info-hash (hex), or why it was refused.
+  expected<std::string, std::string> add_torrent(torrent_params params);
+  std::vector<torrent_progress> progress();
+  // Stops every torrent (announce "stopped", save resume data) and the session. Idempotent.
+  stop_result stop();
+
+  std::uint16_t listen_port() const { return listen_port_; }
+  const sha1_hash& peer_id() const { return peer_id_; }
+  caf::actor_system& system() { return *system_; }
+
+ private:
+  client() = default;
+
+  actorrent_config config_;
+  io_thread io_;
+  std::unique_ptr<caf::actor_system> system_;
+  std::shared_ptr<const session_settings> settings_;
+  std::shared_ptr<torrent_registry> registry_;
+  std::shared_ptr<block_pool> pool_;
+  caf::actor session_;
+  std::uint16_t listen_port_ = 0;
+  sha1_hash peer_id_;
+  bool stopped_ = false;
+};
+
+}  // namespace actorrent

@@ -1,0 +1,525 @@
+#include "actors/peer_actor.hpp"
+
+#include <caf/all.hpp>
+
+#include <boost/asio/ip/address.hpp>
+#include <deque>
+#include <optional>
+#include <set>
+
+#include "actors/messages.hpp"
+#include "actors/peer_exit.hpp"
+#include "engine/rate_meter.hpp"
+#include "engine/request_pipeline.hpp"
+#include "protocol/bitfield.hpp"
+
+namespace actorrent {
+
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+// Blocks we cancelled, or whose requests a choke voided, may still arrive (they crossed our
+// message on the wire); they are accepted, not taken for unrequested data. Bounded.
+constexpr std::size_t max_stale_requests = 2048;
+// Block reads in flight to the disk writer per peer: enough to keep the socket busy.
+constexpr std::size_t max_reads_in_flight = 8;
+
+struct peer_state {
+  static inline const char* name = "peer";
+
+  std::shared_ptr<const torrent_context> ctx;
+  std::shared_ptr<peer_connection> conn;
+  peer_key key = 0;
+  peer_address address;
+  std::uint32_t num_pieces = 0;
+
+  bool handshake_done = false;
+  bool registered = false;  // the piece manager knows us and our BITFIELD is sent
+  bool fast = false;        // both sides set BEP 6's bit
+
+  bool am_choking = true;
+  bool am_interested = false;
+  bool peer_choking = true;
+  bool peer_interested = false;
+
+  bitfield ours;  // what we have, as the peer has been told
+  bitfield remote_have;
+  bool we_complete = false;
+
+  std::set<block_request> outstanding;
+  std::set<block_request> stale;
+  std::deque<block_request> stale_order;
+  std::vector<std::uint32_t> allowed_fast_from_them;
+  std::optional<request_pipeline> pipeline;
+  bool pick_pending = false;
+
+  rate_meter down{seconds{4}, milliseconds{500}};
+  rate_meter up{seconds{4}, milliseconds{500}};
+  std::uint64_t down_reported = 0;
+  std::uint64_t up_reported = 0;
+
+  std::deque<block_request> upload_queue;
+  std::size_t reads_in_flight = 0;
+  bool send_backlogged = false;
+
+  bool remote_is_seed() const { return remote_have.size() > 0 && remote_have.all(); }
+};
+
+using peer_self = caf::stateful_actor<peer_state>;
+
+engine_clock::time_point now() {
+  return engine_clock::now();
+}
+
+void end(peer_self* self, peer_exit code, std::string reason) {
+  self->quit(make_peer_exit(code, std::move(reason)));
+}
+
+void violation(peer_self* self, std::string what) {
+  end(self, peer_exit::protocol_violation, std::move(what));
+}
+
+void send_wire(peer_self* self, const wire::message& m) {
+  if (self->state.conn) self->state.conn->send(m);
+}
+
+void remember_stale(peer_state& st, const block_request& b) {
+  if (!st.stale.insert(b).second) return;
+  st.stale_order.push_back(b);
+  if (st.stale_order.size() > max_stale_requests) {
+    st.stale.erase(st.stale_order.front());
+    st.stale_order.pop_front();
+  }
+}
+
+void set_interested(peer_self* self, bool on);
+
+void maybe_request(peer_self* self) {
+  auto& st = self->state;
+  if (!st.registered || st.pick_pending || !st.am_interested || st.we_complete) return;
+  bool choked = st.peer_choking;
+  if (choked && (!st.fast || st.allowed_fast_from_them.empty())) return;
+  auto t = now();
+  auto wanted = st.pipeline->wanted(st.down.rate(t), t);
+  if (wanted == 0) return;
+  st.pick_pending = true;
+  auto asked = static_cast<std::uint32_t>(wanted);
+  self->request(st.ctx->piece_manager, caf::infinite,
+                pick_request{st.key, asked, choked,
+                             choked ? st.allowed_fast_from_them : std::vector<std::uint32_t>{}})
+      .then([=](picked& p) {
+        auto& st = self->state;
+        st.pick_pending = false;
+        if (p.blocks.empty()) {
+          if (!p.interesting && st.outstanding.empty()) set_interested(self, false);
+          return;
+        }
+        // A choke that arrived while we asked voids requests the peer would ignore.
+        bool may_send = !st.peer_choking || st.fast;
+        if (!may_send) {
+          self->send(st.ctx->piece_manager, requests_returned{st.key, std::move(p.blocks), false});
+          return;
+        }
+        for (const auto& b : p.blocks) {
+          st.outstanding.insert(b);
+          send_wire(self, wire::request{b.piece, b.offset, b.length});
+        }
+        st.pipeline->on_request_sent(now(), p.blocks.size());
+        if (p.blocks.size() == asked) maybe_request(self);
+      });
+}
+
+void set_interested(peer_self* self, bool on) {
+  auto& st = self->state;
+  if (on == st.am_interested) return;
+  st.am_interested = on;
+  send_wire(self, on ? wire::message{wire::interested{}} : wire::message{wire::not_interested{}});
+  if (on) maybe_request(self);
+}
+
+void ask_interest(peer_self* self, peer_pieces p) {
+  auto& st = self->state;
+  self->request(st.ctx->piece_manager, caf::infinite, std::move(p)).then([=](interest i) {
+    if (!i.valid) return violation(self, "announced a piece index out of range");
+    if (i.interesting) set_interested(self, true);
+  });
+}
+
+void return_outstanding(peer_self* self, bool timed_out) {
+  auto& st = self->state;
+  if (st.outstanding.empty()) return;
+  std::vector<block_request> blocks(st.outstanding.begin(), st.outstanding.end());
+  for (const auto& b : blocks)
+    remember_stale(st, b);
+  st.pipeline->on_requests_dropped(blocks.size());
+  st.outstanding.clear();
+  self->send(st.ctx->piece_manager, requests_returned{st.key, std::move(blocks), timed_out});
+}
+
+void pump_uploads(peer_self* self) {
+  auto& st = self->state;
+  while (st.reads_in_flight < max_reads_in_flight && !st.upload_queue.empty() &&
+         !st.send_backlogged && !st.am_choking) {
+    auto r = st.upload_queue.front();
+    st.upload_queue.pop_front();
+    ++st.reads_in_flight;
+    self->request(st.ctx->disk_writer, caf::infinite, block_read{r.piece, r.offset, r.length})
+        .then(
+            [=](block_read_result& res) {
+              auto& st = self->state;
+              --st.reads_in_flight;
+              if (res.ok && !st.am_choking && st.conn) {
+                auto n = res.data.size();
+                st.conn->send_block(res.piece, res.offset, std::move(res.data));
+                st.up.add(n, now());
+                if (st.conn->queued_bytes() >= st.ctx->connection.send_low_water)
+                  st.send_backlogged = true;
+              }
+              pump_uploads(self);
+            },
+            [=](caf::error&) {
+              --self->state.reads_in_flight;
+              pump_uploads(self);
+            });
+  }
+}
+
+void on_remote_request(peer_self* self, const block_request& r) {
+  auto& st = self->state;
+  const auto& t = *st.ctx->torrent;
+  if (r.piece >= st.num_pieces || r.length == 0 || r.length > st.ctx->pool->block_size() ||
+      static_cast<std::int64_t>(r.offset) + r.length > t.piece_size(r.piece))
+    return violation(self, "requested piece " + std::to_string(r.piece) + " offset " +
+                               std::to_string(r.offset) + " length " + std::to_string(r.length) +
+                               ", out of range");
+  auto reject = [&] {
+    if (st.fast) send_wire(self, wire::reject_request{r.piece, r.offset, r.length});
+  };
+  if (st.am_choking || !st.ours.test(r.piece) ||
+      st.upload_queue.size() >= st.ctx->max_incoming_requests)
+    return reject();
+  st.upload_queue.push_back(r);
+  pump_uploads(self);
+}
+
+void on_wire(peer_self* self, peer_wire_in& m) {
+  auto& st = self->state;
+  using id = wire::message_id;
+  switch (static_cast<id>(m.id)) {
+    case id::choke:
+      if (st.peer_choking) break;
+      st.peer_choking = true;
+      self->send(st.ctx->piece_manager, peer_choked_us{st.key, st.fast});
+      if (!st.fast) {
+        for (const auto& b : st.outstanding)
+          remember_stale(st, b);
+        st.outstanding.clear();
+        st.pipeline->on_choked();
+      }
+      break;
+    case id::unchoke:
+      st.peer_choking = false;
+      maybe_request(self);
+      break;
+    case id::interested:
+    case id::not_interested: {
+      bool on = static_cast<id>(m.id) == id::interested;
+      if (on != st.peer_interested) {
+        st.peer_interested = on;
+        self->send(st.ctx->choker, choker_interest{st.key, on});
+      }
+      break;
+    }
+    case id::have:
+      if (m.a >= st.num_pieces)
+        return violation(self, "HAVE " + std::to_string(m.a) + " out of range (" +
+                                   std::to_string(st.num_pieces) + " pieces)");
+      if (st.remote_have.test(m.a)) break;
+      st.remote_have.set(m.a);
+      ask_interest(self, peer_pieces{st.key, peer_pieces::one, m.a, {}});
+      break;
+    case id::bitfield: {
+      auto bits = bitfield::from_wire(m.bytes, st.num_pieces);
+      if (!bits) return violation(self, "bad BITFIELD: " + bits.error().message);
+      st.remote_have = std::move(*bits);
+      ask_interest(self, peer_pieces{st.key, peer_pieces::bits, 0, std::move(m.bytes)});
+      break;
+    }
+    case id::have_all:
+      st.remote_have.set_all();
+      ask_interest(self, peer_pieces{st.key, peer_pieces::all, 0, {}});
+      break;
+    case id::have_none:
+      st.remote_have.reset_all();
+      ask_interest(self, peer_pieces{st.key, peer_pieces::none, 0, {}});
+      break;
+    case id::request:
+      on_remote_request(self, block_request{m.a, m.b, m.c});
+      break;
+    case id::cancel: {
+      auto& q = st.upload_queue;
+      for (auto it = q.begin(); it != q.end(); ++it)
+        if (it->piece == m.a && it->offset == m.b) {
+          q.erase(it);
+          break;
+        }
+      break;
+    }
+    case id::reject_request: {
+      block_request b{m.a, m.b, m.c};
+      if (st.outstanding.erase(b) == 0) break;
+      remember_stale(st, b);
+      st.pipeline->on_requests_dropped(1);
+      self->send(st.ctx->piece_manager, requests_returned{st.key, {b}, false});
+      maybe_request(self);
+      break;
+    }
+    case id::allowed_fast:
+      if (m.a < st.num_pieces && st.allowed_fast_from_them.size() < 64) {
+        st.allowed_fast_from_them.push_back(m.a);
+        maybe_request(self);
+      }
+      break;
+    default:  // suggest, port, extended, unknown: nothing we act on yet
+      break;
+  }
+}
+
+void on_block(peer_self* self, peer_block_in& b) {
+  auto& st = self->state;
+  block_request r{b.piece, b.offset, static_cast<std::uint32_t>(b.data.size())};
+  auto t = now();
+  auto it = st.outstanding.find(r);
+  if (it != st.outstanding.end() && it->length == r.length) {
+    st.outstanding.erase(it);
+  } else if (st.stale.erase(r) == 0) {
+    return violation(self, "sent piece " + std::to_string(r.piece) + " offset " +
+                               std::to_string(r.offset) + " length " + std::to_string(r.length) +
+                               ", which was never requested");
+  }
+  st.pipeline->on_block_received(t);
+  st.down.add(r.length, t);
+  self->send(st.ctx->piece_manager, block_arrived{st.key, r, std::move(b.data), b.credit,
+                                                  caf::actor_cast<caf::actor>(self)});
+  maybe_request(self);
+}
+
+void on_handshake(peer_self* self, const peer_handshake_done& h) {
+  auto& st = self->state;
+  st.handshake_done = true;
+  st.fast = st.ctx->ours.supports_fast_extension() && h.fast_extension;
+  self->request(st.ctx->piece_manager, caf::infinite,
+                peer_registered{st.key, caf::actor_cast<caf::actor>(self)})
+      .then([=](peer_welcome& w) {
+        auto& st = self->state;
+        if (auto bits = bitfield::from_wire(w.have_bits, st.num_pieces)) st.ours = std::move(*bits);
+        if (st.fast && w.complete)
+          send_wire(self, wire::have_all{});
+        else if (st.fast && w.empty)
+          send_wire(self, wire::have_none{});
+        else if (!w.empty)
+          send_wire(self, wire::bitfield{w.have_bits});
+        st.registered = true;
+        self->send(st.ctx->choker,
+                   choker_add{st.key, caf::actor_cast<caf::actor>(self), st.peer_interested});
+        maybe_request(self);
+      });
+}
+
+void on_closed(peer_self* self, const std::string& reason) {
+  auto& st = self->state;
+  st.conn.reset();
+  if (!st.handshake_done) {
+    bool unwanted = reason.rfind("wrong info-hash", 0) == 0 ||
+                    reason.rfind("connection to ourselves", 0) == 0 ||
+                    reason.rfind("no torrent", 0) == 0;
+    return end(self, unwanted ? peer_exit::unwanted : peer_exit::connect_failed, reason);
+  }
+  bool broken = reason.rfind("bad message", 0) == 0 || reason.rfind("framing error", 0) == 0 ||
+                reason.rfind("piece ", 0) == 0 || reason.rfind("bad handshake", 0) == 0;
+  if (broken) return violation(self, reason);
+  self->quit();  // the remote closed, or timed out: a normal end
+}
+
+void tick(peer_self* self) {
+  auto& st = self->state;
+  auto t = now();
+  if (st.handshake_done) {
+    bool snubbed = st.pipeline->is_snubbed(t);
+    if (snubbed) return_outstanding(self, true);
+    auto down_total = st.down.total();
+    auto up_total = st.up.total();
+    self->send(st.ctx->torrent_actor,
+               peer_report{st.key, st.down.rate(t), st.up.rate(t), down_total - st.down_reported,
+                           up_total - st.up_reported, st.handshake_done, st.peer_interested,
+                           st.am_interested, snubbed, st.remote_is_seed()});
+    st.down_reported = down_total;
+    st.up_reported = up_total;
+    maybe_request(self);
+  }
+  self->delayed_send(self, seconds{1}, tick_atom::value);
+}
+
+caf::behavior peer_behavior(peer_self* self, std::shared_ptr<const torrent_context> ctx,
+                            peer_key key, peer_address address,
+                            std::shared_ptr<peer_connection> incoming) {
+  auto& st = self->state;
+  st.ctx = ctx;
+  st.key = key;
+  st.address = address;
+  st.num_pieces = ctx->torrent->num_pieces();
+  st.ours = bitfield(st.num_pieces);
+  st.remote_have = bitfield(st.num_pieces);
+  st.pipeline.emplace(ctx->pipeline);
+  if (incoming) {
+    st.conn = std::move(incoming);
+    self->request(ctx->torrent_actor, caf::infinite,
+                  peer_joined{key, address, caf::actor_cast<caf::actor>(self)})
+        .then([=](const join_answer& a) {
+          if (!a.accepted) end(self, peer_exit::unwanted, a.reason);
+        });
+  } else {
+    boost::system::error_code ec;
+    auto ip = boost::asio::ip::make_address(address.ip_string(), ec);
+    if (ec) {
+      end(self, peer_exit::unwanted, "bad address " + address.to_string());
+      return {};
+    }
+    auto handle = caf::actor_cast<caf::actor>(self);
+    st.conn = peer_connection::connect(*ctx->io, {ip, address.port}, ctx->ours,
+                                       forwarding_callbacks([handle] { return handle; }),
+                                       ctx->connection);
+  }
+  self->delayed_send(self, seconds{1}, tick_atom::value);
+  return {
+      [=](const peer_handshake_done& h) { on_handshake(self, h); },
+      [=](peer_wire_in& m) {
+        auto credit = m.credit;
+        on_wire(self, m);
+        if (self->state.conn) self->state.conn->grant(credit);
+      },
+      [=](peer_block_in& b) { on_block(self, b); },
+      [=](const block_written& w) {
+        if (self->state.conn) self->state.conn->grant(w.credit);
+      },
+      [=](const peer_send_drained&) {
+        self->state.send_backlogged = false;
+        pump_uploads(self);
+      },
+      [=](const peer_transport_closed& c) { on_closed(self, c.reason); },
+      [=](const cancel_block& c) {
+        auto& st = self->state;
+        if (st.outstanding.erase(c.block) == 0) return;
+        remember_stale(st, c.block);
+        st.pipeline->on_requests_dropped(1);
+        send_wire(self, wire::cancel{c.block.piece, c.block.offset, c.block.length});
+      },
+      [=](const have_verified& h) {
+        auto& st = self->state;
+        if (h.piece < st.num_pieces) st.ours.set(h.piece);
+        send_wire(self, wire::have{h.piece});
+        if (h.complete) {
+          st.we_complete = true;
+          if (st.ours.all() && st.remote_is_seed()) {
+            self->quit();  // two seeds have nothing to give each other
+            return;
+          }
+          set_interested(self, false);
+        }
+      },
+      [=](const set_choke& c) {
+        auto& st = self->state;
+        if (c.choke == st.am_choking) return;
+        st.am_choking = c.choke;
+        if (c.choke) {
+          send_wire(self, wire::choke{});
+          if (st.fast)
+            for (const auto& r : st.upload_queue)
+              send_wire(self, wire::reject_request{r.piece, r.offset, r.length});
+          st.upload_queue.clear();
+        } else {
+          send_wire(self, wire::unchoke{});
+        }
+      },
+      [=](const peer_ban& b) { end(self, peer_exit::banned, b.reason); },
+      [=](tick_atom) { tick(self); },
+  };
+}
+
+peer_wire_in to_wire_in(const wire::message& m, std::size_t credit) {
+  peer_wire_in out;
+  out.credit = credit;
+  std::visit(
+      [&](const auto& x) {
+        using T = std::decay_t<decltype(x)>;
+        using id = wire::message_id;
+        auto set = [&](id i) { out.id = static_cast<std::uint8_t>(i); };
+        if constexpr (std::is_same_v<T, wire::choke>) set(id::choke);
+        if constexpr (std::is_same_v<T, wire::unchoke>) set(id::unchoke);
+        if constexpr (std::is_same_v<T, wire::interested>) set(id::interested);
+        if constexpr (std::is_same_v<T, wire::not_interested>) set(id::not_interested);
+        if constexpr (std::is_same_v<T, wire::have_all>) set(id::have_all);
+        if constexpr (std::is_same_v<T, wire::have_none>) set(id::have_none);
+        if constexpr (std::is_same_v<T, wire::have>) set(id::have), out.a = x.index;
+        if constexpr (std::is_same_v<T, wire::suggest_piece>)
+          set(id::suggest_piece), out.a = x.index;
+        if constexpr (std::is_same_v<T, wire::allowed_fast>) set(id::allowed_fast), out.a = x.index;
+        if constexpr (std::is_same_v<T, wire::bitfield>) set(id::bitfield), out.bytes = x.bits;
+        if constexpr (std::is_same_v<T, wire::request>)
+          set(id::request), out.a = x.index, out.b = x.begin, out.c = x.length;
+        if constexpr (std::is_same_v<T, wire::cancel>)
+          set(id::cancel), out.a = x.index, out.b = x.begin, out.c = x.length;
+        if constexpr (std::is_same_v<T, wire::reject_request>)
+          set(id::reject_request), out.a = x.index, out.b = x.begin, out.c = x.length;
+        if constexpr (std::is_same_v<T, wire::dht_port>) set(id::port), out.a = x.port;
+        if constexpr (std::is_same_v<T, wire::extended>)
+          set(id::extended), out.a = x.extended_id, out.bytes = x.payload;
+        if constexpr (std::is_same_v<T, wire::unknown>) out.id = x.id;
+        if constexpr (std::is_same_v<T, wire::keep_alive> || std::is_same_v<T, wire::piece>)
+          out.id = 0xff;  // not delivered through on_message
+      },
+      m);
+  return out;
+}
+
+}  // namespace
+
+peer_connection_callbacks forwarding_callbacks(std::function<caf::actor()> target) {
+  peer_connection_callbacks cb;
+  cb.on_handshake = [target](const handshake& remote) {
+    if (auto a = target())
+      caf::anon_send(a, peer_handshake_done{remote.peer_id, remote.supports_fast_extension(),
+                                            remote.supports_extension_protocol()});
+  };
+  cb.on_message = [target](const wire::message& m, std::size_t credit) {
+    if (auto a = target()) caf::anon_send(a, to_wire_in(m, credit));
+  };
+  cb.on_block = [target](std::uint32_t index, std::uint32_t begin, block_buffer block,
+                         std::size_t credit) {
+    if (auto a = target()) caf::anon_send(a, peer_block_in{index, begin, std::move(block), credit});
+  };
+  cb.on_write_queue_drained = [target] {
+    if (auto a = target()) caf::anon_send(a, peer_send_drained{});
+  };
+  cb.on_closed = [target](const std::string& reason) {
+    if (auto a = target()) caf::anon_send(a, peer_transport_closed{reason});
+  };
+  return cb;
+}
+
+caf::actor spawn_outgoing_peer(caf::actor_system& system,
+                               std::shared_ptr<const torrent_context> context, peer_key key,
+                               peer_address address) {
+  return system.spawn(peer_behavior, std::move(context), key, address,
+                      std::shared_ptr<peer_connection>{});
+}
+
+caf::actor spawn_incoming_peer(caf::actor_system& system,
+                               std::shared_ptr<const torrent_context> context, peer_key key,
+                               peer_address address, std::shared_ptr<peer_connection> connection) {
+  return system.spawn(peer_behavior, std::move(context), key, address, std::move(connection));
+}
+
+}  // namespace actorrent

@@ -1,0 +1,34 @@
+// The session: the root of the supervision tree (DESIGN.md principle 3). It adds torrents
+// (one torrent actor each, monitored: a torrent that dies is shown in error, the session goes
+// on), answers get_progress with every torrent's progress, and on torrent_stop stops them all
+// (each announces "stopped" and saves resume data) before it ends.
+#pragma once
+
+#include <caf/actor.hpp>
+#include <caf/fwd.hpp>
+
+#include <boost/asio/io_context.hpp>
+#include <filesystem>
+#include <memory>
+
+#include "actors/block_pool.hpp"
+#include "actors/session_settings.hpp"
+#include "actors/torrent_registry.hpp"
+#include "protocol/sha1.hpp"
+
+namespace actorrent {
+
+struct session_actor_config {
+  std::shared_ptr<const session_settings> settings;
+  sha1_hash peer_id;
+  std::uint16_t listen_port = 0;
+  boost::asio::io_context* io = nullptr;
+  std::shared_ptr<block_pool> pool;
+  std::shared_ptr<torrent_registry> registry;
+  std::filesystem::path state_dir;
+  caf::actor listener;  // ended with the session
+};
+
+caf::actor spawn_session(caf::actor_system& system, session_actor_config config);
+
+}  // namespace actorrent

@@ -1,0 +1,438 @@
+#include "actors/torrent_actor.hpp"
+
+#include <caf/all.hpp>
+
+#include <deque>
+#include <optional>
+#include <set>
+#include <unordered_map>
+
+#include "actors/choker_actor.hpp"
+#include "actors/disk_writer.hpp"
+#include "actors/messages.hpp"
+#include "actors/peer_actor.hpp"
+#include "actors/peer_exit.hpp"
+#include "actors/piece_manager.hpp"
+#include "actors/torrent_context.hpp"
+#include "actors/tracker_actor.hpp"
+#include "engine/rate_meter.hpp"
+#include "engine/restart_policy.hpp"
+#include "storage/resume_store.hpp"
+
+namespace actorrent {
+
+namespace {
+
+using std::chrono::seconds;
+
+// Resume data is saved at most this often while pieces are being verified.
+constexpr auto resume_interval = seconds{30};
+// How long a stop waits for the disk writer's final save and the tracker's "stopped".
+constexpr auto save_deadline = seconds{30};
+constexpr auto tracker_stop_deadline = seconds{6};
+// Addresses remembered for connecting later, at most.
+constexpr std::size_t max_candidates = 2000;
+
+struct peer_entry {
+  peer_address address;
+  caf::actor actor;
+  bool outgoing = false;
+  bool counted = false;  // holds one connection of the global budget
+  bool succeeded = false;
+  peer_report last;
+};
+
+struct torrent_actor_state {
+  static inline const char* name = "torrent";
+
+  torrent_progress progress;
+  std::shared_ptr<torrent_context> ctx;  // once the check is done
+  caf::actor tracker;
+  std::unordered_map<peer_key, peer_entry> peers;
+  std::map<caf::actor_addr, peer_key> by_actor;
+  std::set<peer_address> connected_addresses;
+  std::deque<peer_address> candidates;
+  std::set<peer_address> dropped;  // violations, bans, ourselves: never again
+  std::optional<restart_policy> restarts;
+  std::optional<resume_save_schedule> resume_schedule;
+  bool saving = false;
+  bool complete = false;
+  bool stopping = false;
+  std::uint32_t outgoing_count = 0;
+  std::size_t connected_count = 0;  // actors alive, incoming and outgoing
+  caf::response_promise stop_reply;
+  int stop_pending = 0;
+  torrent_stopped stop_result;
+};
+
+using torrent_self = caf::stateful_actor<torrent_actor_state>;
+
+void check_worker(caf::event_based_actor* self, std::shared_ptr<const metainfo> torrent,
+                  std::filesystem::path download_dir, std::filesystem::path state_dir,
+                  caf::actor reply_to) {
+  auto s = load_verified_pieces(*torrent, download_dir, state_dir);
+  self->send(reply_to,
+             storage_checked{s.verified.to_wire(), s.rechecked, s.reason, s.failure.value_or("")});
+}
+
+bool wants_more_peers(const torrent_actor_state& st, const session_settings& settings) {
+  return !st.stopping && st.ctx && !(st.complete && st.progress.state != torrent_state::seeding) &&
+         st.connected_count < settings.max_connections_per_torrent;
+}
+
+void connect_more(torrent_self* self, const torrent_actor_config& cfg) {
+  auto& st = self->state;
+  while (wants_more_peers(st, *cfg.settings) && !st.candidates.empty()) {
+    auto address = st.candidates.front();
+    st.candidates.pop_front();
+    if (st.connected_addresses.count(address) || st.dropped.count(address)) continue;
+    if (st.restarts->dropped_until(address.to_string(), engine_clock::now())) continue;
+    if (!cfg.registry->try_reserve_connection()) {
+      st.candidates.push_front(address);
+      return;
+    }
+    auto key = cfg.registry->next_peer_key();
+    auto actor = spawn_outgoing_peer(self->system(), st.ctx, key, address);
+    self->monitor(actor);
+    st.by_actor[actor.address()] = key;
+    st.peers[key] = peer_entry{address, actor, true, true, false, {}};
+    st.connected_addresses.insert(address);
+    ++st.connected_count;
+  }
+}
+
+void add_candidates(torrent_self* self, const torrent_actor_config& cfg,
+                    const std::vector<peer_address>& peers) {
+  auto& st = self->state;
+  for (const auto& p : peers) {
+    if (p.port == 0 || st.connected_addresses.count(p) || st.dropped.count(p)) continue;
+    if (st.candidates.size() >= max_candidates) break;
+    st.candidates.push_back(p);
+  }
+  connect_more(self, cfg);
+}
+
+torrent_state next_state_after_complete(const torrent_actor_config& cfg) {
+  return cfg.params.seed ? torrent_state::seeding : torrent_state::complete;
+}
+
+void became_complete(torrent_self* self, const torrent_actor_config& cfg) {
+  auto& st = self->state;
+  if (st.complete) return;
+  st.complete = true;
+  st.progress.state = next_state_after_complete(cfg);
+  st.progress.eta_s = 0;
+  if (st.tracker) self->send(st.tracker, tracker_completed{});
+  if (st.ctx) self->send(st.ctx->choker, choker_seeding{true});
+}
+
+void save_resume_if_due(torrent_self* self, const torrent_actor_config& cfg, bool force) {
+  auto& st = self->state;
+  auto now = resume_save_schedule::clock::now();
+  if (!st.ctx || st.saving || (!force && !st.resume_schedule->due(now))) return;
+  st.saving = true;
+  st.resume_schedule->saved(now);
+  self->request(st.ctx->disk_writer, save_deadline, save_resume_data{cfg.state_dir.string()})
+      .then([=](const resume_saved&) { self->state.saving = false; },
+            [=](caf::error&) { self->state.saving = false; });
+}
+
+void finish_stop_step(torrent_self* self) {
+  auto& st = self->state;
+  if (--st.stop_pending > 0) return;
+  if (st.ctx) {
+    self->send_exit(st.ctx->piece_manager, caf::exit_reason::user_shutdown);
+    self->send_exit(st.ctx->choker, caf::exit_reason::user_shutdown);
+    self->send_exit(st.ctx->disk_writer, caf::exit_reason::user_shutdown);
+  }
+  st.stop_reply.deliver(st.stop_result);
+  self->quit();
+}
+
+void begin_stop(torrent_self* self, const torrent_actor_config& cfg) {
+  auto& st = self->state;
+  st.stopping = true;
+  st.progress.state = torrent_state::stopping;
+  st.candidates.clear();
+  if (st.ctx) cfg.registry->remove(st.ctx->ours.info_hash);
+  for (auto& [key, p] : st.peers)
+    self->send_exit(p.actor, caf::exit_reason::user_shutdown);
+  st.stop_pending = 1;  // this function's own step, finished below
+  if (st.tracker) {
+    ++st.stop_pending;
+    self->request(st.tracker, tracker_stop_deadline, tracker_stop{})
+        .then([=](const tracker_stopped&) { finish_stop_step(self); },
+              [=](caf::error&) { finish_stop_step(self); });
+  }
+  if (st.ctx) {
+    ++st.stop_pending;
+    self->request(st.ctx->disk_writer, save_deadline, save_resume_data{cfg.state_dir.string()})
+        .then(
+            [=](const resume_saved& r) {
+              self->state.stop_result.resume_saved = r.ok;
+              self->state.stop_result.message = r.error;
+              finish_stop_step(self);
+            },
+            [=](caf::error& e) {
+              self->state.stop_result.message = "saving resume data: " + self->system().render(e);
+              finish_stop_step(self);
+            });
+  }
+  finish_stop_step(self);
+}
+
+void start_parts(torrent_self* self, const torrent_actor_config& cfg, const storage_checked& c) {
+  auto& st = self->state;
+  const auto& t = cfg.params.torrent;
+  auto verified = bitfield::from_wire(c.verified_bits, t->num_pieces());
+  bitfield have = verified ? *verified : bitfield(t->num_pieces());
+  if (!c.failure.empty()) {
+    st.progress.state = torrent_state::error;
+    st.progress.error = c.failure;
+    return;
+  }
+  auto ctx = std::make_shared<torrent_context>();
+  ctx->torrent = t;
+  ctx->ours.info_hash = t->info_hash;
+  ctx->ours.peer_id = cfg.peer_id;
+  ctx->ours.set_fast_extension(true);
+  ctx->torrent_actor = caf::actor_cast<caf::actor>(self);
+  ctx->io = cfg.io;
+  ctx->pool = cfg.pool;
+  ctx->pipeline = cfg.settings->pipeline;
+  ctx->connection = cfg.settings->connection;
+  ctx->connection.pool = cfg.pool;
+  ctx->max_incoming_requests = cfg.settings->max_incoming_requests;
+
+  piece_manager_config pm;
+  pm.torrent = t;
+  pm.have = have;
+  pm.wanted = cfg.wanted;
+  pm.picker = cfg.settings->picker;
+  pm.picker.sequential = pm.picker.sequential || cfg.params.sequential;
+  pm.torrent_actor = ctx->torrent_actor;
+  ctx->piece_manager = spawn_piece_manager(self->system(), pm);
+
+  disk_writer_config dw;
+  dw.torrent = t;
+  dw.download_dir = cfg.params.download_dir;
+  dw.verified = have;
+  dw.torrent_actor = ctx->piece_manager;
+  dw.pool = cfg.pool;
+  ctx->disk_writer = spawn_disk_writer(self->system(), dw);
+  self->send(ctx->piece_manager, set_disk_writer{ctx->disk_writer});
+
+  // Pieces wanted and verified decide completeness.
+  bitfield wanted = cfg.wanted.size() == t->num_pieces() ? cfg.wanted : bitfield(t->num_pieces());
+  if (cfg.wanted.size() != t->num_pieces()) wanted.set_all();
+  std::int64_t bytes_total = 0;
+  std::int64_t bytes_left = 0;
+  std::uint32_t have_count = 0;
+  for (std::uint32_t i = 0; i < t->num_pieces(); ++i) {
+    if (!wanted.test(i)) continue;
+    bytes_total += t->piece_size(i);
+    if (have.test(i))
+      ++have_count;
+    else
+      bytes_left += t->piece_size(i);
+  }
+  st.progress.pieces_have = static_cast<std::uint32_t>(have.count());
+  st.progress.pieces_wanted = static_cast<std::uint32_t>(wanted.count());
+  st.progress.bytes_total = bytes_total;
+  st.progress.bytes_left = bytes_left;
+  bool complete = have_count == wanted.count();
+  ctx->choker = spawn_choker(self->system(), cfg.settings->choker, complete);
+  st.ctx = ctx;
+  st.progress.state = torrent_state::downloading;
+  if (complete) became_complete(self, cfg);
+
+  if (!t->tracker_tiers.empty()) {
+    tracker_actor_config tc;
+    tc.info_hash = t->info_hash;
+    tc.peer_id = cfg.peer_id;
+    tc.port = cfg.listen_port;
+    tc.tiers = t->tracker_tiers;
+    tc.numwant = cfg.settings->numwant;
+    tc.torrent = ctx->torrent_actor;
+    tc.left = bytes_left;
+    st.tracker = spawn_tracker_actor(self->system(), tc);
+    if (complete) self->send(st.tracker, tracker_completed{});
+  }
+  cfg.registry->add(ctx);
+  add_candidates(self, cfg, cfg.params.peers);
+}
+
+void peer_down(torrent_self* self, const torrent_actor_config& cfg, const caf::down_msg& dm) {
+  auto& st = self->state;
+  auto it = st.by_actor.find(dm.source);
+  if (it == st.by_actor.end()) return;
+  auto key = it->second;
+  st.by_actor.erase(it);
+  auto pit = st.peers.find(key);
+  if (pit == st.peers.end()) return;
+  auto entry = std::move(pit->second);
+  st.peers.erase(pit);
+  --st.connected_count;
+  st.connected_addresses.erase(entry.address);
+  if (entry.counted) cfg.registry->release_connection();
+  if (st.ctx) {
+    self->send(st.ctx->piece_manager, peer_gone{key});
+    self->send(st.ctx->choker, peer_gone{key});
+  }
+  if (st.stopping) return;
+  auto addr = entry.address.to_string();
+  auto now = engine_clock::now();
+  switch (exit_policy(dm.reason)) {
+    case peer_exit_policy::not_restarted:
+      st.restarts->on_normal_exit(addr, now);
+      break;
+    case peer_exit_policy::dropped:
+      st.dropped.insert(entry.address);
+      break;
+    case peer_exit_policy::restarted: {
+      if (!entry.outgoing) break;  // we cannot call back whom we do not know the port of
+      auto decision = st.restarts->on_abnormal_exit(addr, now);
+      if (decision.restart()) {
+        ++st.progress.restarts;
+        self->delayed_send(self,
+                           std::chrono::duration_cast<std::chrono::milliseconds>(decision.delay),
+                           reconnect_peer{entry.address});
+      }
+      break;
+    }
+  }
+  connect_more(self, cfg);
+}
+
+void on_report(torrent_self* self, const torrent_actor_config& cfg, const peer_report& r) {
+  auto& st = self->state;
+  auto it = st.peers.find(r.peer);
+  if (it == st.peers.end()) return;
+  auto& p = it->second;
+  if (!p.succeeded && r.handshake_done) {
+    p.succeeded = true;
+    st.restarts->on_success(p.address.to_string(), engine_clock::now());
+  }
+  p.last = r;
+  st.progress.downloaded += static_cast<std::int64_t>(r.downloaded);
+  st.progress.uploaded += static_cast<std::int64_t>(r.uploaded);
+  if (st.ctx)
+    self->send(st.ctx->choker, choker_rates{r.peer, r.download_rate, r.upload_rate, r.snubbed});
+  (void)cfg;
+}
+
+void refresh_progress(torrent_self* self) {
+  auto& st = self->state;
+  double down = 0;
+  double up = 0;
+  std::uint32_t peers = 0;
+  std::uint32_t seeds = 0;
+  for (const auto& [key, p] : st.peers) {
+    if (!p.last.handshake_done) continue;
+    ++peers;
+    seeds += p.last.seed;
+    down += p.last.download_rate;
+    up += p.last.upload_rate;
+  }
+  st.progress.download_rate = down;
+  st.progress.upload_rate = up;
+  st.progress.peers = peers;
+  st.progress.seeds = seeds;
+  if (st.complete)
+    st.progress.eta_s = 0;
+  else if (down > 1)
+    st.progress.eta_s =
+        static_cast<std::int64_t>(static_cast<double>(st.progress.bytes_left) / down);
+  else
+    st.progress.eta_s = -1;
+}
+
+caf::behavior torrent_behavior(torrent_self* self, torrent_actor_config cfg) {
+  auto& st = self->state;
+  const auto& t = *cfg.params.torrent;
+  st.progress.name = t.name;
+  st.progress.info_hash = t.info_hash.hex();
+  st.progress.pieces_total = t.num_pieces();
+  st.progress.state = torrent_state::checking;
+  st.restarts.emplace(cfg.settings->supervision);
+  st.resume_schedule.emplace(resume_interval);
+  self->set_down_handler([=](caf::down_msg& dm) { peer_down(self, cfg, dm); });
+  self->spawn<caf::detached>(check_worker, cfg.params.torrent, cfg.params.download_dir,
+                             cfg.state_dir, caf::actor_cast<caf::actor>(self));
+  self->delayed_send(self, seconds{1}, tick_atom::value);
+  return {
+      [=](const storage_checked& c) {
+        if (self->state.stopping) return;
+        start_parts(self, cfg, c);
+      },
+      [=](const peers_discovered& d) { add_candidates(self, cfg, d.peers); },
+      [=](const tracker_status&) {},
+      [=](const reconnect_peer& r) {
+        self->state.candidates.push_front(r.address);
+        connect_more(self, cfg);
+      },
+      [=](peer_joined& j) -> join_answer {
+        auto& st = self->state;
+        self->monitor(j.actor);
+        st.by_actor[j.actor.address()] = j.peer;
+        bool refuse = st.stopping ||
+                      st.connected_count >= cfg.settings->max_connections_per_torrent ||
+                      st.dropped.count(j.address);
+        st.peers[j.peer] = peer_entry{j.address, j.actor, false, true, false, {}};
+        ++st.connected_count;
+        if (refuse) return join_answer{false, "connection limit of the torrent reached"};
+        st.connected_addresses.insert(j.address);
+        return join_answer{true, {}};
+      },
+      [=](const peer_report& r) { on_report(self, cfg, r); },
+      [=](const piece_verified& v) {
+        auto& st = self->state;
+        st.progress.pieces_have = v.pieces_have;
+        st.progress.bytes_left = v.bytes_left;
+        st.resume_schedule->changed();
+        if (v.complete) {
+          became_complete(self, cfg);
+          save_resume_if_due(self, cfg, true);
+        }
+      },
+      [=](const piece_failed_hash& f) {
+        ++self->state.progress.hash_failures;
+        (void)f;
+      },
+      [=](const disk_failure& f) {
+        auto& st = self->state;
+        st.progress.state = f.kind == "disk full" ? torrent_state::paused : torrent_state::error;
+        st.progress.error = f.message;
+      },
+      [=](get_progress) -> torrent_progress {
+        refresh_progress(self);
+        return self->state.progress;
+      },
+      [=](torrent_stop) -> caf::result<torrent_stopped> {
+        auto& st = self->state;
+        if (st.stopping) return torrent_stopped{false, "already stopping"};
+        st.stop_reply = self->make_response_promise();
+        begin_stop(self, cfg);
+        return caf::delegated<torrent_stopped>{};
+      },
+      [=](tick_atom) {
+        auto& st = self->state;
+        if (st.stopping) return;
+        refresh_progress(self);
+        if (st.tracker)
+          self->send(st.tracker, tracker_stats{st.progress.uploaded, st.progress.downloaded,
+                                               st.progress.bytes_left});
+        save_resume_if_due(self, cfg, false);
+        connect_more(self, cfg);
+        self->delayed_send(self, seconds{1}, tick_atom::value);
+      },
+  };
+}
+
+}  // namespace
+
+caf::actor spawn_torrent(caf::actor_system& system, torrent_actor_config config) {
+  return system.spawn(torrent_behavior, std::move(config));
+}
+
+}  // namespace actorrent

@@ -1,0 +1,33 @@
+// What every peer actor of a torrent needs to know, built once by the torrent when its
+// parts are up and shared (read-only) by all its peers and by the listener.
+#pragma once
+
+#include <caf/actor.hpp>
+
+#include <boost/asio/io_context.hpp>
+#include <cstddef>
+#include <memory>
+
+#include "actors/block_pool.hpp"
+#include "actors/peer_connection.hpp"
+#include "engine/request_pipeline.hpp"
+#include "protocol/handshake.hpp"
+#include "protocol/metainfo.hpp"
+
+namespace actorrent {
+
+struct torrent_context {
+  std::shared_ptr<const metainfo> torrent;
+  handshake ours;  // our handshake for this torrent (info-hash, peer id, feature bits)
+  caf::actor torrent_actor;
+  caf::actor piece_manager;
+  caf::actor disk_writer;
+  caf::actor choker;
+  boost::asio::io_context* io = nullptr;
+  std::shared_ptr<block_pool> pool;
+  request_pipeline_config pipeline;
+  peer_connection_options connection;  // its pool is `pool`
+  std::size_t max_incoming_requests = 250;
+};
+
+}  // namespace actorrent
