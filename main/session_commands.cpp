@@ -1,0 +1,186 @@
+#include "main/session_commands.hpp"
+
+#include <iostream>
+#include <memory>
+
+#include "main/client_config.hpp"
+#include "main/exit_codes.hpp"
+#include "main/load_torrent.hpp"
+#include "main/peer_endpoint.hpp"
+#include "main/run_session.hpp"
+
+namespace actorrent {
+
+namespace {
+
+// Flags shared by the three commands; each overrides the config file's value when given.
+struct session_flags {
+  std::string config_file;
+  std::optional<std::uint16_t> listen_port;
+  std::optional<std::string> state_dir;
+  std::optional<std::uint64_t> download_limit;
+  std::optional<std::uint64_t> upload_limit;
+  bool quiet = false;
+  bool json_progress = false;
+};
+
+struct torrent_flags {
+  std::string source;
+  std::string dir;
+  std::vector<std::string> peers;
+  std::vector<std::string> only;
+  bool seed = false;
+  bool sequential = false;
+};
+
+void add_session_flags(CLI::App* cmd, session_flags& f) {
+  cmd->add_option("-c,--config", f.config_file, "JSON config file (see README, Configuration)");
+  cmd->add_option("--listen-port", f.listen_port, "port for incoming peers (0: any free port)");
+  cmd->add_option("--state-dir", f.state_dir, "where resume data is kept");
+  cmd->add_option("--download-limit", f.download_limit, "bytes per second, 0 = unlimited");
+  cmd->add_option("--upload-limit", f.upload_limit, "bytes per second, 0 = unlimited");
+  cmd->add_flag("-q,--quiet", f.quiet, "no progress output");
+  cmd->add_flag("--json-progress", f.json_progress, "one JSON object per torrent per second");
+}
+
+struct fail {
+  int status;
+  std::string message;
+};
+
+client_config load_config(const session_flags& f) {
+  if (f.config_file.empty()) return client_config{};
+  auto c = load_client_config(f.config_file);
+  if (!c) throw fail{exit_bad_input, c.error()};
+  return std::move(*c);
+}
+
+void apply_session_flags(const session_flags& f, session_settings& s) {
+  if (f.listen_port) s.listen_port = *f.listen_port;
+  if (f.state_dir) s.state_dir = *f.state_dir;
+  if (f.download_limit) s.download_limit = *f.download_limit;
+  if (f.upload_limit) s.upload_limit = *f.upload_limit;
+}
+
+std::vector<peer_address> parse_peers(const std::vector<std::string>& peers) {
+  std::vector<peer_address> out;
+  for (const auto& p : peers) {
+    auto a = parse_peer_endpoint(p);
+    if (!a) throw fail{exit_bad_input, "--peer " + p + ": " + a.error()};
+    out.push_back(*a);
+  }
+  return out;
+}
+
+torrent_params load_params(const std::string& source) {
+  if (source.rfind("magnet:", 0) == 0)
+    throw fail{exit_bad_input,
+               "magnet links need the metadata exchange (BEP 9), which this version does not "
+               "have yet: download the .torrent file instead"};
+  auto m = load_torrent(source);
+  if (!m) throw fail{exit_bad_input, m.error()};
+  torrent_params p;
+  p.torrent = std::make_shared<const metainfo>(std::move(*m));
+  return p;
+}
+
+int guarded(const std::string& command, const std::function<int()>& body) {
+  try {
+    return body();
+  } catch (const fail& f) {
+    std::cerr << "actorrent " << command << ": " << f.message << "\n";
+    return f.status;
+  }
+}
+
+int run_torrent_command(const std::string& command, const session_flags& sf,
+                        const torrent_flags& tf, bool exit_when_complete) {
+  return guarded(command, [&] {
+    auto config = load_config(sf);
+    session_run run;
+    run.command = command;
+    run.settings = config.session;
+    apply_session_flags(sf, run.settings);
+    run.json_progress = sf.json_progress;
+    run.quiet = sf.quiet;
+    run.exit_when_complete = exit_when_complete;
+    auto params = load_params(tf.source);
+    params.download_dir = tf.dir;
+    params.peers = parse_peers(tf.peers);
+    params.only = tf.only;
+    params.seed = !exit_when_complete;
+    params.sequential = tf.sequential;
+    run.settings.download_dir = tf.dir;
+    run.torrents.push_back(std::move(params));
+    return run_session(run);
+  });
+}
+
+int run_config_command(const session_flags& sf) {
+  return guarded("run", [&] {
+    if (sf.config_file.empty()) throw fail{exit_bad_input, "-c CONFIG is required"};
+    auto config = load_config(sf);
+    session_run run;
+    run.command = "run";
+    run.settings = config.session;
+    apply_session_flags(sf, run.settings);
+    run.json_progress = sf.json_progress;
+    run.quiet = sf.quiet;
+    if (config.torrents.empty())
+      throw fail{exit_bad_input, sf.config_file + ": \"torrents\" lists no torrent to run"};
+    bool any_seeding = false;
+    for (const auto& t : config.torrents) {
+      auto params = load_params(t.source);
+      params.download_dir = t.download_dir;
+      params.peers = parse_peers(t.peers);
+      params.only = t.only;
+      params.seed = t.seed.value_or(true);
+      params.sequential = t.sequential;
+      params.download_limit = t.download_limit;
+      params.upload_limit = t.upload_limit;
+      any_seeding = any_seeding || params.seed;
+      run.torrents.push_back(std::move(params));
+    }
+    // A session whose torrents all stop at completion ends then; one that seeds runs on.
+    run.exit_when_complete = !any_seeding;
+    return run_session(run);
+  });
+}
+
+}  // namespace
+
+void add_session_commands(CLI::App& app) {
+  {
+    auto sf = std::make_shared<session_flags>();
+    auto tf = std::make_shared<torrent_flags>();
+    auto* cmd = app.add_subcommand(
+        "download", "download a torrent; exits 0 once every piece is verified and written");
+    cmd->add_option("torrent", tf->source, ".torrent file")->required();
+    cmd->add_option("-o,--output", tf->dir, "download directory")->required();
+    cmd->add_option("--peer", tf->peers, "connect to HOST:PORT directly (repeatable)");
+    cmd->add_option("--only", tf->only, "download only these files: indexes or globs");
+    cmd->add_flag("--seed", tf->seed, "keep seeding once complete, until SIGINT/SIGTERM");
+    cmd->add_flag("--sequential", tf->sequential, "download pieces in order");
+    add_session_flags(cmd, *sf);
+    cmd->callback(
+        [sf, tf] { throw command_result{run_torrent_command("download", *sf, *tf, !tf->seed)}; });
+  }
+  {
+    auto sf = std::make_shared<session_flags>();
+    auto tf = std::make_shared<torrent_flags>();
+    auto* cmd = app.add_subcommand("seed", "seed a torrent's data until SIGINT/SIGTERM");
+    cmd->add_option("torrent", tf->source, ".torrent file")->required();
+    cmd->add_option("-d,--dir", tf->dir, "directory holding the data")->required();
+    cmd->add_option("--peer", tf->peers, "connect to HOST:PORT directly (repeatable)");
+    add_session_flags(cmd, *sf);
+    cmd->callback([sf, tf] { throw command_result{run_torrent_command("seed", *sf, *tf, false)}; });
+  }
+  {
+    auto sf = std::make_shared<session_flags>();
+    auto* cmd = app.add_subcommand("run", "run a session with every torrent of a config file");
+    add_session_flags(cmd, *sf);
+    cmd->callback([sf] { throw command_result{run_config_command(*sf)}; });
+  }
+}
+
+}  // namespace actorrent
