@@ -1,0 +1,730 @@
+#include "main/client_config.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <functional>
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <utility>
+
+#include "main/peer_endpoint.hpp"
+#include "main/read_file.hpp"
+#include "protocol/peer_address.hpp"
+
+namespace actorrent {
+
+namespace {
+
+// Ordered, so that errors come in file order and config_json prints the documented order.
+using json = nlohmann::ordered_json;
+
+using problem = std::optional<std::string>;  // a message naming the key, or nothing
+
+constexpr std::uint64_t no_max = std::numeric_limits<std::uint64_t>::max();
+constexpr std::uint64_t week_s = 7 * 24 * 3600;
+constexpr std::uint64_t week_ms = week_s * 1000;
+constexpr std::uint64_t huge_bytes = std::uint64_t{1} << 40;
+
+// Config text may be any bytes; a message quoting it must still be printable UTF-8.
+std::string printable(const std::string& s) {
+  return json(s).dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+std::string found(const json& v) {
+  switch (v.type()) {
+    case json::value_t::null:
+      return "null";
+    case json::value_t::boolean:
+      return v.get<bool>() ? "true" : "false";
+    case json::value_t::string: {
+      std::string s = v.get<std::string>();
+      if (s.size() > 60) s = s.substr(0, 60) + "...";
+      return "string " + printable(s);
+    }
+    case json::value_t::array:
+      return "an array";
+    case json::value_t::object:
+      return "an object";
+    default:
+      return v.dump();  // a number, as written
+  }
+}
+
+std::string wrong_value(const std::string& path, const std::string& expectation, const json& v) {
+  return path + ": expected " + expectation + ", got " + found(v);
+}
+
+std::string integer_expectation(std::uint64_t lo, std::uint64_t hi, const std::string& unit) {
+  std::string e;
+  if (hi == no_max && lo <= 1)
+    e = lo == 0 ? "a non-negative integer" : "a positive integer";
+  else if (hi == no_max)
+    e = "an integer of at least " + std::to_string(lo);
+  else
+    e = "an integer from " + std::to_string(lo) + " to " + std::to_string(hi);
+  return unit.empty() ? e : e + " (" + unit + ")";
+}
+
+// nullopt when `v` is not an integer within [lo, hi].
+std::optional<std::uint64_t> integer_in(const json& v, std::uint64_t lo, std::uint64_t hi) {
+  if (!v.is_number_unsigned()) return std::nullopt;  // negative integers are number_integer
+  const auto x = v.get<std::uint64_t>();
+  if (x < lo || x > hi) return std::nullopt;
+  return x;
+}
+
+bool is_magnet(const std::string& source) {
+  static constexpr std::string_view scheme = "magnet:";
+  if (source.size() < scheme.size()) return false;
+  for (std::size_t i = 0; i < scheme.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(source[i])) != scheme[i]) return false;
+  return true;
+}
+
+std::filesystem::path near(const std::filesystem::path& base, const std::string& written) {
+  if (base.empty() || written.empty()) return written;
+  const std::filesystem::path p(written);
+  return p.is_absolute() ? p : (base / p).lexically_normal();
+}
+
+// One key: how to print it from a config and how to store it into one.
+template <class Config>
+struct setting {
+  std::string section;  // empty: a key of the enclosing object itself
+  std::string key;
+  std::function<json(const Config&)> get;
+  // `path` is the key's full path, for the message.
+  std::function<problem(Config&, const json&, const std::string& path,
+                        const std::filesystem::path& base_dir)>
+      set;
+};
+
+// Builds a table of settings; `access(config)` returns a reference to the field.
+template <class Config>
+class schema {
+ public:
+  schema& section(std::string name) {
+    section_ = std::move(name);
+    return *this;
+  }
+
+  template <class Access>
+  schema& integer(std::string key, Access access, std::uint64_t lo, std::uint64_t hi,
+                  std::string unit = {}) {
+    using T = std::decay_t<decltype(access(std::declval<Config&>()))>;
+    hi = std::min<std::uint64_t>(hi, static_cast<std::uint64_t>(std::numeric_limits<T>::max()));
+    const std::string expectation = integer_expectation(lo, hi, unit);
+    return add(
+        std::move(key), [access](const Config& c) { return json(access(c)); },
+        [=](Config& c, const json& v, const std::string& path, const auto&) -> problem {
+          auto x = integer_in(v, lo, hi);
+          if (!x) return wrong_value(path, expectation, v);
+          access(c) = static_cast<T>(*x);
+          return std::nullopt;
+        });
+  }
+
+  // A std::chrono field written as an integer count of `Unit`.
+  template <class Unit, class Access>
+  schema& duration(std::string key, Access access, std::uint64_t lo, std::uint64_t hi,
+                   std::string unit) {
+    using D = std::decay_t<decltype(access(std::declval<Config&>()))>;
+    const std::string expectation = integer_expectation(lo, hi, unit);
+    return add(
+        std::move(key),
+        [access](const Config& c) {
+          return json(std::chrono::duration_cast<Unit>(access(c)).count());
+        },
+        [=](Config& c, const json& v, const std::string& path, const auto&) -> problem {
+          auto x = integer_in(v, lo, hi);
+          if (!x) return wrong_value(path, expectation, v);
+          access(c) = std::chrono::duration_cast<D>(Unit{static_cast<typename Unit::rep>(*x)});
+          return std::nullopt;
+        });
+  }
+
+  template <class Access>
+  schema& boolean(std::string key, Access access) {
+    return add(
+        std::move(key), [access](const Config& c) { return json(access(c)); },
+        [=](Config& c, const json& v, const std::string& path, const auto&) -> problem {
+          if (!v.is_boolean()) return wrong_value(path, "true or false", v);
+          access(c) = v.get<bool>();
+          return std::nullopt;
+        });
+  }
+
+  // `valid` empty: any string.
+  template <class Access>
+  schema& text(std::string key, Access access, std::string expectation,
+               std::function<bool(const std::string&)> valid = {}) {
+    return add(
+        std::move(key), [access](const Config& c) { return json(access(c)); },
+        [=](Config& c, const json& v, const std::string& path, const auto&) -> problem {
+          if (!v.is_string() || (valid && !valid(v.get_ref<const std::string&>())))
+            return wrong_value(path, expectation, v);
+          access(c) = v.get<std::string>();
+          return std::nullopt;
+        });
+  }
+
+  // A file or directory (a std::filesystem::path or std::string field); relative ones are
+  // resolved against the config's directory.
+  template <class Access>
+  schema& path(std::string key, Access access, bool may_be_empty) {
+    const std::string expectation = may_be_empty ? "a path (string)" : "a non-empty path";
+    return add(
+        std::move(key),
+        [access](const Config& c) { return json(std::filesystem::path(access(c)).string()); },
+        [=](Config& c, const json& v, const std::string& key_path,
+            const std::filesystem::path& base) -> problem {
+          if (!v.is_string() || (!may_be_empty && v.get_ref<const std::string&>().empty()))
+            return wrong_value(key_path, expectation, v);
+          access(c) = near(base, v.get<std::string>()).string();  // a path or a string field
+          return std::nullopt;
+        });
+  }
+
+  std::vector<setting<Config>> settings;
+
+ private:
+  template <class Get, class Set>
+  schema& add(std::string key, Get get, Set set) {
+    settings.push_back({section_, std::move(key), std::move(get), std::move(set)});
+    return *this;
+  }
+
+  std::string section_;
+};
+
+template <class Config>
+using table = std::vector<setting<Config>>;
+
+const std::set<std::string>& log_levels() {
+  static const std::set<std::string> levels{"trace", "debug", "info", "warn", "error", "off"};
+  return levels;
+}
+
+bool is_ip_literal(const std::string& s) {
+  return peer_address::parse_ip(s, 0).has_value();
+}
+
+// The documented order: README.md's table and default_config_json follow it.
+const table<client_config>& client_table() {
+  static const table<client_config> settings = [] {
+    using std::chrono::milliseconds;
+    using std::chrono::seconds;
+    schema<client_config> s;
+    s.section("listen")
+        .text(
+            "address", [](auto& c) -> auto& { return c.session.listen_address; },
+            "an IP address such as 0.0.0.0, ::, or 127.0.0.1", is_ip_literal)
+        .integer(
+            "port", [](auto& c) -> auto& { return c.session.listen_port; }, 0, 65535);
+    s.section("")
+        .path(
+            "download_dir", [](auto& c) -> auto& { return c.session.download_dir; }, false)
+        .path(
+            "state_dir", [](auto& c) -> auto& { return c.session.state_dir; }, true);
+    s.section("limits")
+        .integer(
+            "download", [](auto& c) -> auto& { return c.session.download_limit; }, 0, no_max,
+            "bytes per second")
+        .integer(
+            "upload", [](auto& c) -> auto& { return c.session.upload_limit; }, 0, no_max,
+            "bytes per second")
+        .integer(
+            "max_connections", [](auto& c) -> auto& { return c.session.max_connections; }, 1,
+            100000)
+        .integer(
+            "max_connections_per_torrent",
+            [](auto& c) -> auto& { return c.session.max_connections_per_torrent; }, 1, 100000)
+        .integer(
+            "max_incoming_requests",
+            [](auto& c) -> auto& { return c.session.max_incoming_requests; }, 1, 100000);
+    s.section("choker")
+        .integer(
+            "upload_slots", [](auto& c) -> auto& { return c.session.choker.upload_slots; }, 0,
+            10000)
+        .integer(
+            "optimistic_slots", [](auto& c) -> auto& { return c.session.choker.optimistic_slots; },
+            0, 10000)
+        .duration<seconds>(
+            "rechoke_interval_s",
+            [](auto& c) -> auto& { return c.session.choker.rechoke_interval; }, 1, week_s,
+            "seconds")
+        .duration<seconds>(
+            "optimistic_interval_s",
+            [](auto& c) -> auto& { return c.session.choker.optimistic_interval; }, 1, week_s,
+            "seconds")
+        .duration<seconds>(
+            "new_peer_age_s", [](auto& c) -> auto& { return c.session.choker.new_peer_age; }, 0,
+            week_s, "seconds")
+        .integer(
+            "new_peer_weight", [](auto& c) -> auto& { return c.session.choker.new_peer_weight; }, 1,
+            1000);
+    s.section("pipeline")
+        .integer(
+            "block_size", [](auto& c) -> auto& { return c.session.pipeline.block_size; }, 1024,
+            128 * 1024, "bytes")
+        .duration<milliseconds>(
+            "in_flight_time_ms", [](auto& c) -> auto& { return c.session.pipeline.in_flight_time; },
+            1, week_ms, "milliseconds")
+        .integer(
+            "min_depth", [](auto& c) -> auto& { return c.session.pipeline.min_depth; }, 1, 100000)
+        .integer(
+            "max_depth", [](auto& c) -> auto& { return c.session.pipeline.max_depth; }, 1, 100000)
+        .integer(
+            "initial_depth", [](auto& c) -> auto& { return c.session.pipeline.initial_depth; }, 1,
+            100000)
+        .duration<milliseconds>(
+            "ramp_time_ms", [](auto& c) -> auto& { return c.session.pipeline.ramp_time; }, 0,
+            week_ms, "milliseconds")
+        .integer(
+            "snubbed_depth", [](auto& c) -> auto& { return c.session.pipeline.snubbed_depth; }, 1,
+            100000)
+        .duration<seconds>(
+            "snub_timeout_s", [](auto& c) -> auto& { return c.session.pipeline.snub_timeout; }, 1,
+            week_s, "seconds");
+    s.section("picker")
+        .boolean(
+            "sequential", [](auto& c) -> auto& { return c.session.picker.sequential; })
+        .integer(
+            "endgame_max_requests_per_block",
+            [](auto& c) -> auto& { return c.session.picker.endgame_max_requests_per_block; }, 1,
+            100)
+        .integer(
+            "max_hash_failures",
+            [](auto& c) -> auto& { return c.session.picker.max_hash_failures; }, 1, 1000)
+        .boolean(
+            "ban_sole_contributor",
+            [](auto& c) -> auto& { return c.session.picker.ban_sole_contributor; })
+        .duration<seconds>(
+            "idle_piece_takeover_s",
+            [](auto& c) -> auto& { return c.session.picker.idle_piece_takeover; }, 1, week_s,
+            "seconds");
+    // rng_seed is an optional, which no builder above reads: null means "random".
+    s.settings.push_back(
+        {"picker", "rng_seed",
+         [](const client_config& c) {
+           const auto& seed = c.session.picker.rng_seed;
+           return seed ? json(*seed) : json(nullptr);
+         },
+         [](client_config& c, const json& v, const std::string& path, const auto&) -> problem {
+           if (v.is_null()) {
+             c.session.picker.rng_seed.reset();
+           } else if (auto x = integer_in(v, 0, no_max)) {
+             c.session.picker.rng_seed = *x;
+           } else {
+             return wrong_value(path, "null (random) or a non-negative integer", v);
+           }
+           return std::nullopt;
+         }});
+    s.section("supervision")
+        .duration<milliseconds>(
+            "initial_delay_ms",
+            [](auto& c) -> auto& { return c.session.supervision.initial_delay; }, 1, week_ms,
+            "milliseconds")
+        .duration<milliseconds>(
+            "max_delay_ms", [](auto& c) -> auto& { return c.session.supervision.max_delay; }, 1,
+            week_ms, "milliseconds")
+        .integer(
+            "max_restarts", [](auto& c) -> auto& { return c.session.supervision.max_restarts; }, 0,
+            100000)
+        .duration<seconds>(
+            "window_s", [](auto& c) -> auto& { return c.session.supervision.window; }, 1, week_s,
+            "seconds")
+        .duration<seconds>(
+            "drop_s", [](auto& c) -> auto& { return c.session.supervision.drop_duration; }, 0,
+            week_s, "seconds")
+        .duration<seconds>(
+            "stable_period_s", [](auto& c) -> auto& { return c.session.supervision.stable_period; },
+            0, week_s, "seconds")
+        .integer(
+            "max_keys", [](auto& c) -> auto& { return c.session.supervision.max_keys; }, 1,
+            10'000'000);
+    // Lower bounds: a piece message (16 KiB block + 13 bytes) must fit in a frame and in the
+    // send queue, or every block would end the connection.
+    constexpr std::uint64_t block_frame = 16 * 1024 + 13;
+    s.section("connection")
+        .integer(
+            "read_buffer_size",
+            [](auto& c) -> auto& { return c.session.connection.read_buffer_size; }, 4096, 64 << 20,
+            "bytes")
+        .integer(
+            "receive_credit", [](auto& c) -> auto& { return c.session.connection.receive_credit; },
+            block_frame, huge_bytes, "bytes")
+        .integer(
+            "max_frame_length",
+            [](auto& c) -> auto& { return c.session.connection.max_frame_length; }, block_frame,
+            128 << 20, "bytes")
+        .integer(
+            "send_low_water", [](auto& c) -> auto& { return c.session.connection.send_low_water; },
+            1, huge_bytes, "bytes")
+        .integer(
+            "send_queue_limit",
+            [](auto& c) -> auto& { return c.session.connection.send_queue_limit; }, block_frame,
+            huge_bytes, "bytes")
+        .integer(
+            "socket_receive_buffer",
+            [](auto& c) -> auto& { return c.session.connection.socket_receive_buffer; }, 0, 1 << 30,
+            "bytes, 0 = the kernel's autotuning")
+        .integer(
+            "socket_send_buffer",
+            [](auto& c) -> auto& { return c.session.connection.socket_send_buffer; }, 0, 1 << 30,
+            "bytes, 0 = the kernel's autotuning")
+        .duration<milliseconds>(
+            "connect_timeout_ms",
+            [](auto& c) -> auto& { return c.session.connection.connect_timeout; }, 1, week_ms,
+            "milliseconds")
+        .duration<milliseconds>(
+            "handshake_timeout_ms",
+            [](auto& c) -> auto& { return c.session.connection.handshake_timeout; }, 1, week_ms,
+            "milliseconds")
+        .duration<seconds>(
+            "idle_timeout_s", [](auto& c) -> auto& { return c.session.connection.idle_timeout; }, 1,
+            week_s, "seconds")
+        .duration<seconds>(
+            "keep_alive_interval_s",
+            [](auto& c) -> auto& { return c.session.connection.keep_alive_interval; }, 0, week_s,
+            "seconds, 0 = never");
+    s.section("tracker").integer(
+        "numwant", [](auto& c) -> auto& { return c.session.numwant; }, 0, 1000);
+    s.section("logging")
+        .text(
+            "level", [](auto& c) -> auto& { return c.session.log_level; },
+            "one of trace, debug, info, warn, error, off",
+            [](const std::string& l) { return log_levels().count(l) != 0; })
+        .path(
+            "file", [](auto& c) -> auto& { return c.session.log_file; }, true);
+    s.section("").path(
+        "message_log", [](auto& c) -> auto& { return c.message_log; }, true);
+    return std::move(s.settings);
+  }();
+  return settings;
+}
+
+// A list of strings, each checked by `check(value, element_path)`.
+template <class Access, class Check>
+setting<config_torrent> string_list(std::string key, Access access, Check check) {
+  return {"", std::move(key), [access](const config_torrent& t) { return json(access(t)); },
+          [=](config_torrent& t, const json& v, const std::string& path, const auto&) -> problem {
+            if (!v.is_array()) return wrong_value(path, "a list of strings", v);
+            std::vector<std::string> out;
+            for (std::size_t i = 0; i < v.size(); ++i) {
+              const std::string element = path + "[" + std::to_string(i) + "]";
+              if (!v[i].is_string()) return wrong_value(element, "a string", v[i]);
+              if (auto p = check(v[i].get<std::string>(), element)) return p;
+              out.push_back(v[i].get<std::string>());
+            }
+            access(t) = std::move(out);
+            return std::nullopt;
+          }};
+}
+
+const table<config_torrent>& torrent_table() {
+  static const table<config_torrent> settings = [] {
+    schema<config_torrent> s;
+    s.settings.push_back({"", "source", [](const config_torrent& t) { return json(t.source); },
+                          [](config_torrent& t, const json& v, const std::string& path,
+                             const std::filesystem::path& base) -> problem {
+                            if (!v.is_string() || v.get_ref<const std::string&>().empty())
+                              return wrong_value(path, "a .torrent path or a magnet URI", v);
+                            const auto& source = v.get_ref<const std::string&>();
+                            t.source = is_magnet(source) ? source : near(base, source).string();
+                            return std::nullopt;
+                          }});
+    s.path(
+        "download_dir", [](auto& t) -> auto& { return t.download_dir; }, true);
+    s.settings.push_back(string_list(
+        "peers", [](auto& t) -> auto& { return t.peers; },
+        [](const std::string& peer, const std::string& path) -> problem {
+          auto parsed = parse_peer_endpoint(peer);
+          if (!parsed) return path + ": " + parsed.error();
+          return std::nullopt;
+        }));
+    s.settings.push_back(
+        {"", "seed", [](const config_torrent& t) { return t.seed ? json(*t.seed) : json(nullptr); },
+         [](config_torrent& t, const json& v, const std::string& path, const auto&) -> problem {
+           if (v.is_null()) {
+             t.seed.reset();
+           } else if (v.is_boolean()) {
+             t.seed = v.get<bool>();
+           } else {
+             return wrong_value(path, "true, false or null (the command's default)", v);
+           }
+           return std::nullopt;
+         }});
+    s.boolean(
+        "sequential", [](auto& t) -> auto& { return t.sequential; });
+    s.settings.push_back(string_list(
+        "only", [](auto& t) -> auto& { return t.only; },
+        [](const std::string& entry, const std::string& path) -> problem {
+          if (entry.empty()) return path + ": expected a file index or a glob, got \"\"";
+          return std::nullopt;
+        }));
+    s.integer(
+        "download_limit", [](auto& t) -> auto& { return t.download_limit; }, 0, no_max,
+        "bytes per second");
+    s.integer(
+        "upload_limit", [](auto& t) -> auto& { return t.upload_limit; }, 0, no_max,
+        "bytes per second");
+    return std::move(s.settings);
+  }();
+  return settings;
+}
+
+std::string join_path(const std::string& parent, const std::string& key) {
+  return parent.empty() ? key : parent + "." + key;
+}
+
+std::string known_list(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names)
+    out += (out.empty() ? "" : ", ") + n;
+  return out;
+}
+
+std::string unknown_key(const std::string& path, const std::vector<std::string>& known) {
+  return path + ": unknown key (known: " + known_list(known) + ")";
+}
+
+// The keys of one object: those of `section` (empty: the object's own keys).
+template <class Config>
+std::vector<std::string> keys_of(const table<Config>& t, const std::string& section) {
+  std::vector<std::string> keys;
+  for (const auto& s : t)
+    if (s.section == section) keys.push_back(s.key);
+  return keys;
+}
+
+template <class Config>
+problem apply_members(Config& config, const json& object, const std::string& path,
+                      const table<Config>& t, const std::string& section,
+                      const std::filesystem::path& base) {
+  if (!object.is_object()) return wrong_value(path, "an object", object);
+  for (const auto& item : object.items()) {
+    const std::string key_path = join_path(path, item.key());
+    auto s = std::find_if(t.begin(), t.end(), [&](const setting<Config>& x) {
+      return x.section == section && x.key == item.key();
+    });
+    if (s == t.end()) return unknown_key(key_path, keys_of(t, section));
+    if (auto p = s->set(config, item.value(), key_path, base)) return p;
+  }
+  return std::nullopt;
+}
+
+problem parse_torrents(std::vector<config_torrent>& out, const json& list,
+                       const std::filesystem::path& base) {
+  if (!list.is_array()) return wrong_value("torrents", "a list of objects", list);
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const std::string path = "torrents[" + std::to_string(i) + "]";
+    config_torrent t;
+    if (auto p = apply_members(t, list[i], path, torrent_table(), "", base)) return p;
+    if (!list[i].contains("source"))
+      return path + ": missing key 'source' (a .torrent path or a magnet URI)";
+    out.push_back(std::move(t));
+  }
+  return std::nullopt;
+}
+
+// The order of the top-level keys: settings and sections as they first appear, then torrents.
+std::vector<std::string> top_level_keys() {
+  std::vector<std::string> keys;
+  for (const auto& s : client_table()) {
+    const std::string& name = s.section.empty() ? s.key : s.section;
+    if (std::find(keys.begin(), keys.end(), name) == keys.end()) keys.push_back(name);
+  }
+  keys.push_back("torrents");
+  return keys;
+}
+
+problem apply_root(client_config& c, const json& root, const std::filesystem::path& base) {
+  if (!root.is_object()) return wrong_value("the top level", "a JSON object", root);
+  const auto& t = client_table();
+  for (const auto& item : root.items()) {
+    const std::string& key = item.key();
+    problem p;
+    if (key == "torrents") {
+      p = parse_torrents(c.torrents, item.value(), base);
+    } else if (std::any_of(t.begin(), t.end(), [&](const auto& s) { return s.section == key; })) {
+      p = apply_members(c, item.value(), key, t, key, base);
+    } else if (auto s =
+                   std::find_if(t.begin(), t.end(),
+                                [&](const auto& x) { return x.section.empty() && x.key == key; });
+               s != t.end()) {
+      p = s->set(c, item.value(), key, base);
+    } else {
+      p = unknown_key(key, top_level_keys());
+    }
+    if (p) return p;
+  }
+  return std::nullopt;
+}
+
+// What the engine classes document as their preconditions between fields.
+problem check_relations(const session_settings& s) {
+  const auto& pl = s.pipeline;
+  if (pl.min_depth > pl.max_depth)
+    return "pipeline.min_depth: " + std::to_string(pl.min_depth) + " exceeds pipeline.max_depth (" +
+           std::to_string(pl.max_depth) + ")";
+  if (pl.initial_depth > pl.max_depth)
+    return "pipeline.initial_depth: " + std::to_string(pl.initial_depth) +
+           " exceeds pipeline.max_depth (" + std::to_string(pl.max_depth) + ")";
+  if (pl.snubbed_depth > pl.max_depth)
+    return "pipeline.snubbed_depth: " + std::to_string(pl.snubbed_depth) +
+           " exceeds pipeline.max_depth (" + std::to_string(pl.max_depth) + ")";
+  const auto ms = [](auto d) {
+    return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(d).count());
+  };
+  if (s.supervision.max_delay < s.supervision.initial_delay)
+    return "supervision.max_delay_ms: " + ms(s.supervision.max_delay) +
+           " is below supervision.initial_delay_ms (" + ms(s.supervision.initial_delay) + ")";
+  const auto& cn = s.connection;
+  if (cn.send_low_water > cn.send_queue_limit)
+    return "connection.send_low_water: " + std::to_string(cn.send_low_water) +
+           " exceeds connection.send_queue_limit (" + std::to_string(cn.send_queue_limit) + ")";
+  return std::nullopt;
+}
+
+// A duplicate key is a mistake (which of the two did the user mean?); the JSON library
+// would keep one silently, so the parser's callback watches for them, tracking the path.
+class duplicate_finder {
+ public:
+  bool operator()(int, nlohmann::detail::parse_event_t event, json& parsed) {
+    using ev = nlohmann::detail::parse_event_t;
+    switch (event) {
+      case ev::object_start:
+        stack_.push_back({false, 0, {}, {}});
+        break;
+      case ev::array_start:
+        stack_.push_back({true, 0, {}, {}});
+        break;
+      case ev::key:
+        if (!stack_.empty()) {
+          stack_.back().key = parsed.get<std::string>();
+          if (!stack_.back().seen.insert(stack_.back().key).second && !first_)
+            first_ = current_path();
+        }
+        break;
+      case ev::object_end:
+      case ev::array_end:
+        if (!stack_.empty()) stack_.pop_back();
+        element_done();
+        break;
+      case ev::value:
+        element_done();
+        break;
+    }
+    return true;
+  }
+
+  const problem& first() const { return first_; }
+
+ private:
+  struct frame {
+    bool array;
+    std::size_t index;
+    std::string key;
+    std::set<std::string> seen;
+  };
+
+  void element_done() {
+    if (!stack_.empty() && stack_.back().array) ++stack_.back().index;
+  }
+
+  std::string current_path() const {
+    std::string path;
+    for (const auto& f : stack_)
+      path = f.array ? path + "[" + std::to_string(f.index) + "]" : join_path(path, f.key);
+    return path;
+  }
+
+  std::vector<frame> stack_;
+  problem first_;
+};
+
+std::string syntax_error(std::string_view text, const json::parse_error& e) {
+  // e.byte counts from 1 and points at the last character read.
+  const std::size_t offset = std::min(e.byte == 0 ? 0 : e.byte - 1, text.size());
+  const std::size_t line = 1 + std::count(text.begin(), text.begin() + offset, '\n');
+  const std::size_t line_start = text.rfind('\n', offset == 0 ? 0 : offset - 1);
+  const std::size_t column =
+      offset == 0 ? 1 : offset - (line_start == std::string_view::npos ? 0 : line_start + 1) + 1;
+  std::string detail = e.what();
+  // The library's own "[json.exception...] parse error at line L, column C: " prefix.
+  if (auto at = detail.find("column "); at != std::string::npos) {
+    if (auto colon = detail.find(": ", at); colon != std::string::npos)
+      detail = detail.substr(colon + 2);
+  }
+  // The message quotes the bytes last read, which may be anything, e.g. bad UTF-8.
+  for (char& ch : detail)
+    if (static_cast<unsigned char>(ch) < 0x20 || static_cast<unsigned char>(ch) >= 0x7f) ch = '?';
+  return "invalid JSON at line " + std::to_string(line) + ", column " + std::to_string(column) +
+         " (byte " + std::to_string(offset) + "): " + detail;
+}
+
+template <class Config>
+json object_of(const Config& c, const table<Config>& t) {
+  json out = json::object();
+  for (const auto& s : t) {
+    if (s.section.empty())
+      out[s.key] = s.get(c);
+    else
+      out[s.section][s.key] = s.get(c);
+  }
+  return out;
+}
+
+}  // namespace
+
+expected<client_config, std::string> parse_client_config(std::string_view text,
+                                                         const std::string& source_name,
+                                                         const std::filesystem::path& base_dir) {
+  const auto fail = [&](const std::string& message) {
+    return make_unexpected(source_name + ": " + message);
+  };
+  json root;
+  duplicate_finder duplicates;
+  try {
+    root = json::parse(
+        text.begin(), text.end(),
+        [&](int depth, nlohmann::detail::parse_event_t event, json& parsed) {
+          return duplicates(depth, event, parsed);
+        },
+        /*allow_exceptions=*/true, /*ignore_comments=*/true);
+  } catch (const json::parse_error& e) {
+    return fail(syntax_error(text, e));
+  }
+  if (const auto& d = duplicates.first()) return fail(*d + ": key given twice");
+
+  client_config c;
+  if (auto p = apply_root(c, root, base_dir)) return fail(*p);
+  if (auto p = check_relations(c.session)) return fail(*p);
+  return c;
+}
+
+expected<client_config, std::string> load_client_config(const std::filesystem::path& file) {
+  auto text = read_file(file.string(), std::size_t{1} << 20);
+  if (!text) return make_unexpected(text.error());
+  auto base = file.parent_path();
+  if (base.empty()) base = ".";
+  return parse_client_config(*text, file.string(), base);
+}
+
+std::string config_json(const client_config& config) {
+  json out = object_of(config, client_table());
+  json torrents = json::array();
+  for (const auto& t : config.torrents)
+    torrents.push_back(object_of(t, torrent_table()));
+  out["torrents"] = std::move(torrents);
+  return out.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
+}
+
+std::string default_config_json() {
+  return config_json(client_config{});
+}
+
+}  // namespace actorrent
