@@ -38,7 +38,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         src = os.path.join(tmp, "src")
         su.make_tree(os.path.join(src, NAME), su.uneven_files(12, TOTAL))
-        tracker, http_port, _ = su.start_tracker(binary, tmp, interval=5)
+        tracker, http_port, _ = su.start_tracker(binary, tmp)
         procs = []
         ses, h = su.lt_session(), None
         try:
