@@ -1,11 +1,10 @@
 #include "main/run_session.hpp"
 
+#include <pthread.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <csignal>
 #include <iostream>
-#include <thread>
 
 #include "actors/client.hpp"
 #include "main/exit_codes.hpp"
@@ -15,22 +14,35 @@ namespace actorrent {
 
 namespace {
 
-std::atomic<int> stop_signal{0};
-
-extern "C" void on_stop_signal(int signal) {
-  stop_signal.store(signal);
+// SIGINT / SIGTERM ask for a clean stop. They are blocked before any thread starts (threads
+// inherit the mask), so none lands in a CAF or asio thread in the middle of a blocking call,
+// and the main loop takes them with sigtimedwait. Once stopping, they are unblocked again
+// with their default action: a second one ends a stuck stop.
+sigset_t stop_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  return set;
 }
 
-// SIGINT / SIGTERM ask for a clean stop; a second one while stopping is left to the default
-// action, so that a stuck stop can still be interrupted.
-void install_stop_handlers() {
-  struct sigaction action {};
-  action.sa_handler = on_stop_signal;
-  action.sa_flags = SA_RESETHAND;
-  sigemptyset(&action.sa_mask);
-  sigaction(SIGINT, &action, nullptr);
-  sigaction(SIGTERM, &action, nullptr);
+void block_stop_signals() {
+  auto set = stop_signals();
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
+}
+
+// The signal received within `wait`, or 0.
+int wait_for_stop_signal(std::chrono::milliseconds wait) {
+  auto set = stop_signals();
+  timespec timeout{0, static_cast<long>(wait.count()) * 1'000'000L};
+  int sig = sigtimedwait(&set, nullptr, &timeout);
+  return sig > 0 ? sig : 0;
+}
+
+void unblock_stop_signals() {
+  auto set = stop_signals();
+  pthread_sigmask(SIG_UNBLOCK, &set, nullptr);
 }
 
 bool finished(const torrent_progress& p) {
@@ -40,7 +52,7 @@ bool finished(const torrent_progress& p) {
 }  // namespace
 
 int run_session(const session_run& run) {
-  install_stop_handlers();
+  block_stop_signals();
   progress_display_options display_options;
   display_options.mode =
       choose_progress_mode(run.json_progress, run.quiet, isatty(STDOUT_FILENO) != 0);
@@ -66,8 +78,9 @@ int run_session(const session_run& run) {
   int status = exit_ok;
   std::string failure;
   auto next_update = std::chrono::steady_clock::now();
+  int stop_signal = 0;
   // Bounded by the user: a download ends on completion, a seed on a signal.
-  while (stop_signal.load() == 0) {
+  while ((stop_signal = wait_for_stop_signal(std::chrono::milliseconds{50})) == 0) {
     auto now = std::chrono::steady_clock::now();
     if (now >= next_update) {
       next_update = now + std::chrono::seconds{1};
@@ -87,10 +100,10 @@ int run_session(const session_run& run) {
       }
       if (run.exit_when_complete && all_done) break;
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds{50});
   }
-  if (int sig = stop_signal.load(); sig != 0)
-    display.message("stopping on " + std::string(sig == SIGINT ? "SIGINT" : "SIGTERM"));
+  unblock_stop_signals();
+  if (stop_signal != 0)
+    display.message("stopping on " + std::string(stop_signal == SIGINT ? "SIGINT" : "SIGTERM"));
   auto stopped = session.stop();
   if (!stopped.resume_saved && !stopped.message.empty())
     display.message("resume data not saved: " + stopped.message);
