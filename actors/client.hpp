@@ -57,8 +57,11 @@ class client {
   client() = default;
 
   actorrent_config config_;
-  io_thread io_;
   std::unique_ptr<caf::actor_system> system_;
+  // Declared after the system, so destroyed before it: once every actor is done, stopping
+  // the asio thread and destroying its pending handlers releases what they still hold (a
+  // connection's callbacks hold its actor), which the system's shutdown waits for.
+  io_thread io_;
   std::shared_ptr<const session_settings> settings_;
   std::shared_ptr<torrent_registry> registry_;
   std::shared_ptr<block_pool> pool_;
