@@ -316,7 +316,10 @@ class Downloader:
                                                        "seeds", "downloaded", "hash_failures", "restarts",
                                                        "error")}) if last else "none"
         el = f"{self.elapsed:.1f}s" if self.elapsed is not None else "?"
-        return f"{how} after {el}; last progress {last_s}; stderr: {self.stderr(600).strip()!r}"
+        done_at = next((o.get("time_s") for o in self.progress()[0] if o.get("state") in ("complete", "seeding")),
+                       None)
+        done_s = f"; progress said {'complete/seeding'} at time_s {done_at}" if done_at is not None else ""
+        return f"{how} after {el}{done_s}; last progress {last_s}; stderr: {self.stderr(600).strip()!r}"
 
 
 def wait_for_state(dl, states, timeout):
@@ -428,3 +431,57 @@ def start_opentracker(workdir, info_hashes):
         stop(proc)
         raise RuntimeError("opentracker did not start: " + tail(os.path.join(workdir, "opentracker.log")))
     return proc, port
+
+
+def wait_all(downloaders, timeout):
+    """Waits for every Downloader until `timeout` s from now (one deadline for all); those
+    still running then are stopped together (SIGTERM, then SIGKILL after 5 s) and marked
+    timed out. Returns their exit statuses (None: timed out)."""
+    deadline = time.time() + timeout
+
+    def all_done():
+        for d in downloaders:
+            if d.elapsed is None and d.proc.poll() is not None:
+                d.elapsed = time.time() - d.started
+        return all(d.elapsed is not None for d in downloaders)
+    wait_until(all_done, timeout, step=0.1)
+    late = [d for d in downloaders if d.proc.poll() is None]
+    for d in late:
+        d.timed_out = True
+        d.proc.send_signal(signal.SIGTERM)
+    wait_until(lambda: all(d.proc.poll() is not None for d in late), 5, step=0.1)
+    for d in late:
+        if d.proc.poll() is None:
+            d.proc.kill()
+            d.proc.wait(timeout=5)
+    for d in downloaders:
+        if d.elapsed is None:
+            d.elapsed = min(time.time(), deadline) - d.started
+    return [None if d.timed_out else d.proc.returncode for d in downloaders]
+
+
+def stop_all(downloaders, timeout=10):
+    """SIGTERM to every Downloader at once; returns [(exit status or None, seconds to exit)],
+    SIGKILL for those still running after `timeout` s."""
+    t0 = time.time()
+    running = [d for d in downloaders if d.proc.poll() is None]
+    for d in running:
+        d.proc.send_signal(signal.SIGTERM)
+    took = {}
+    deadline = t0 + timeout
+    while time.time() < deadline and any(d.proc.poll() is None for d in running):
+        for d in running:
+            if d not in took and d.proc.poll() is not None:
+                took[d] = time.time() - t0
+        time.sleep(0.05)
+    out = []
+    for d in downloaders:
+        if d not in running:
+            out.append((d.proc.returncode, 0.0))
+        elif d.proc.poll() is None:
+            d.proc.kill()
+            d.proc.wait(timeout=5)
+            out.append((None, time.time() - t0))
+        else:
+            out.append((d.proc.returncode, took.get(d, time.time() - t0)))
+    return out
