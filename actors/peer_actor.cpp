@@ -73,8 +73,30 @@ engine_clock::time_point now() {
   return engine_clock::now();
 }
 
+// Rates and the bytes moved since the last report, to the torrent: once a second, and once
+// more when the actor ends so that no byte goes uncounted.
+void report(peer_self* self) {
+  auto& st = self->state;
+  if (!st.handshake_done) return;
+  auto t = now();
+  auto down_total = st.down.total();
+  auto up_total = st.up.total();
+  self->send(st.ctx->torrent_actor,
+             peer_report{st.key, st.down.rate(t), st.up.rate(t), down_total - st.down_reported,
+                         up_total - st.up_reported, st.handshake_done, st.peer_interested,
+                         st.am_interested, st.pipeline->is_snubbed(t), st.remote_is_seed()});
+  st.down_reported = down_total;
+  st.up_reported = up_total;
+}
+
 void end(peer_self* self, peer_exit code, std::string reason) {
+  report(self);
   self->quit(make_peer_exit(code, std::move(reason)));
+}
+
+void end_normally(peer_self* self) {
+  report(self);
+  self->quit();
 }
 
 void violation(peer_self* self, std::string what) {
@@ -340,23 +362,15 @@ void on_closed(peer_self* self, const std::string& reason) {
   bool broken = reason.rfind("bad message", 0) == 0 || reason.rfind("framing error", 0) == 0 ||
                 reason.rfind("piece ", 0) == 0 || reason.rfind("bad handshake", 0) == 0;
   if (broken) return violation(self, reason);
-  self->quit();  // the remote closed, or timed out: a normal end
+  end_normally(self);  // the remote closed, or timed out
 }
 
 void tick(peer_self* self) {
   auto& st = self->state;
-  auto t = now();
   if (st.handshake_done) {
-    bool snubbed = st.pipeline->is_snubbed(t);
+    bool snubbed = st.pipeline->is_snubbed(now());
     if (snubbed) return_outstanding(self, true);
-    auto down_total = st.down.total();
-    auto up_total = st.up.total();
-    self->send(st.ctx->torrent_actor,
-               peer_report{st.key, st.down.rate(t), st.up.rate(t), down_total - st.down_reported,
-                           up_total - st.up_reported, st.handshake_done, st.peer_interested,
-                           st.am_interested, snubbed, st.remote_is_seed()});
-    st.down_reported = down_total;
-    st.up_reported = up_total;
+    report(self);
     maybe_request(self);
   }
   self->delayed_send(self, seconds{1}, tick_atom::value);
@@ -423,7 +437,7 @@ caf::behavior peer_behavior(peer_self* self, std::shared_ptr<const torrent_conte
         if (h.complete) {
           st.we_complete = true;
           if (st.ours.all() && st.remote_is_seed()) {
-            self->quit();  // two seeds have nothing to give each other
+            end_normally(self);  // two seeds have nothing to give each other
             return;
           }
           set_interested(self, false);
