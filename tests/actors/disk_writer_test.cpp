@@ -47,7 +47,7 @@ struct sample_torrent {
     auto len = std::min<std::size_t>(
         16384, std::min<std::size_t>(data.size() - start,
                                      static_cast<std::size_t>(meta->piece_size(piece)) - offset));
-    block_write w{1, piece, offset, pool->acquire()};
+    block_write w{1, piece, offset, pool->acquire(), 0, {}};
     std::copy(data.begin() + static_cast<std::ptrdiff_t>(start),
               data.begin() + static_cast<std::ptrdiff_t>(start + len), w.data.data());
     w.data.resize(len);

@@ -62,6 +62,76 @@ TEST_CASE("every message type round-trips through CAF's serializer", "[messages]
   CHECK((df.kind == "disk full" && df.piece == 4));
 }
 
+TEST_CASE("the pipeline's message types round-trip through CAF's serializer", "[messages]") {
+  actorrent_config cfg;
+  caf::actor_system sys{cfg};
+
+  CHECK(round_trip(sys, block_written{7, 3, 0, 16384, true, 16448}).credit == 16448);
+  CHECK(round_trip(sys, reset_piece{9}).piece == 9);
+  CHECK(round_trip(sys, save_resume_data{"/state"}).state_dir == "/state");
+  auto rs = round_trip(sys, resume_saved{false, "disk full"});
+  CHECK((!rs.ok && rs.error == "disk full"));
+  auto br = round_trip(sys, block_request{4, 16384, 100});
+  CHECK(br == block_request{4, 16384, 100});
+  auto hd = round_trip(sys, peer_handshake_done{sha1("p"), true, false});
+  CHECK((hd.peer_id == sha1("p") && hd.fast_extension && !hd.extension_protocol));
+  auto wi = round_trip(sys, peer_wire_in{5, 1, 2, 3, std::string("\xff\x00", 2), 77});
+  CHECK((wi.id == 5 && wi.c == 3 && wi.bytes == std::string("\xff\x00", 2) && wi.credit == 77));
+  round_trip(sys, peer_send_drained{});
+  CHECK(round_trip(sys, peer_transport_closed{"reset"}).reason == "reset");
+  auto pw = round_trip(sys, peer_welcome{"\x80", false, false});
+  CHECK(pw.have_bits == "\x80");
+  auto pp = round_trip(sys, peer_pieces{3, peer_pieces::one, 12, {}});
+  CHECK((pp.peer == 3 && pp.kind == peer_pieces::one && pp.piece == 12));
+  CHECK(round_trip(sys, interest{true, true}).interesting);
+  auto pr = round_trip(sys, pick_request{2, 64, true, {1, 5}});
+  CHECK((pr.max_blocks == 64 && pr.choked && pr.allowed_fast == std::vector<std::uint32_t>{1, 5}));
+  auto pk = round_trip(sys, picked{{{1, 0, 16384}, {1, 16384, 16384}}, true});
+  CHECK((pk.blocks.size() == 2 && pk.blocks[1].offset == 16384 && pk.interesting));
+  CHECK(round_trip(sys, peer_choked_us{8, true}).fast_extension);
+  auto rr = round_trip(sys, requests_returned{8, {{2, 0, 16384}}, true});
+  CHECK((rr.blocks.size() == 1 && rr.timed_out));
+  CHECK(round_trip(sys, cancel_block{{2, 0, 16384}}).block.piece == 2);
+  CHECK(round_trip(sys, have_verified{6, true}).complete);
+  CHECK(round_trip(sys, peer_ban{"bad data"}).reason == "bad data");
+  auto pv = round_trip(sys, piece_verified{6, 7, 1000, false});
+  CHECK((pv.pieces_have == 7 && pv.bytes_left == 1000));
+  auto pf = round_trip(sys, piece_failed_hash{6, {1, 2}, {2}});
+  CHECK((pf.charged.size() == 2 && pf.banned == std::vector<std::uint64_t>{2}));
+  auto ja = round_trip(sys, join_answer{false, "limit"});
+  CHECK((!ja.accepted && ja.reason == "limit"));
+  auto rep = round_trip(sys, peer_report{4, 1.5, 2.5, 100, 200, true, true, false, false, true});
+  CHECK((rep.download_rate == 1.5 && rep.uploaded == 200 && rep.seed));
+  CHECK(round_trip(sys, peer_gone{4}).peer == 4);
+  CHECK(round_trip(sys, choker_interest{4, true}).interested);
+  CHECK(round_trip(sys, choker_rates{4, 1, 2, true}).snubbed);
+  CHECK(round_trip(sys, choker_seeding{true}).seeding);
+  CHECK_FALSE(round_trip(sys, set_choke{false}).choke);
+  round_trip(sys, get_progress{});
+  torrent_progress tp;
+  tp.name = "n";
+  tp.state = torrent_state::seeding;
+  tp.bytes_left = 5;
+  tp.error = "e";
+  auto tp2 = round_trip(sys, tp);
+  CHECK((tp2.name == "n" && tp2.state == torrent_state::seeding && tp2.bytes_left == 5));
+  auto sp = round_trip(sys, session_progress{{tp, tp}});
+  CHECK(sp.torrents.size() == 2);
+  round_trip(sys, torrent_stop{});
+  CHECK(round_trip(sys, torrent_stopped{true, "ok"}).resume_saved);
+  auto ta = round_trip(sys, torrent_added{true, "abcd", {}});
+  CHECK((ta.ok && ta.info_hash == "abcd"));
+  auto sc = round_trip(sys, storage_checked{"\xf0", true, "changed", {}});
+  CHECK((sc.verified_bits == "\xf0" && sc.rechecked && sc.reason == "changed"));
+  auto rp = round_trip(sys, reconnect_peer{peer_address::v4_address({10, 0, 0, 1}, 7)});
+  CHECK(rp.address.port == 7);
+  // Messages carrying actor handles: a null handle round-trips as null.
+  CHECK_FALSE(round_trip(sys, peer_registered{1, {}}).actor);
+  CHECK_FALSE(round_trip(sys, choker_add{1, {}, true}).actor);
+  CHECK_FALSE(round_trip(sys, set_disk_writer{{}}).disk_writer);
+  CHECK(round_trip(sys, peer_joined{1, peer_address::v4_address({1, 2, 3, 4}, 5), {}}).peer == 1);
+}
+
 TEST_CASE("messages print readably for the message log", "[messages]") {
   auto text = caf::deep_to_string(tracker_stats{10, 20, 30});
   CHECK(text == "tracker_stats(10, 20, 30)");
