@@ -1,0 +1,226 @@
+// Whole sessions in one process: a seeding client and a downloading client on loopback,
+// real files, real sockets, every actor of the pipeline in between.
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <fstream>
+#include <random>
+#include <thread>
+
+#include "actors/client.hpp"
+#include "protocol/metainfo.hpp"
+#include "storage/create_torrent.hpp"
+#include "tests/support/temp_dir.hpp"
+
+using namespace actorrent;
+using actorrent::test::temp_dir;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string random_bytes(std::size_t n, std::uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::string s(n, '\0');
+  for (auto& c : s)
+    c = static_cast<char>(rng());
+  return s;
+}
+
+void write_file(const fs::path& p, const std::string& bytes) {
+  fs::create_directories(p.parent_path());
+  std::ofstream(p, std::ios::binary) << bytes;
+}
+
+std::string read_file(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), {}};
+}
+
+// Uneven files so that pieces span files; 16 KiB pieces so that there are many.
+std::shared_ptr<const metainfo> make_torrent(const fs::path& root) {
+  const std::size_t sizes[] = {700'001, 16'384, 1, 1'300'000, 250'000};
+  for (std::size_t i = 0; i < std::size(sizes); ++i)
+    write_file(root / "set" / ("f" + std::to_string(i)), random_bytes(sizes[i], 7 + i));
+  create_options o;
+  o.path = (root / "set").string();
+  o.piece_length = 16 * 1024;
+  auto created = create_torrent(o);
+  REQUIRE(created);
+  auto m = parse_metainfo(created->bytes);
+  REQUIRE(m);
+  return std::make_shared<const metainfo>(std::move(*m));
+}
+
+session_settings loopback_settings(const fs::path& dir, const fs::path& state) {
+  session_settings s;
+  s.listen_address = "127.0.0.1";
+  s.listen_port = 0;
+  s.download_dir = dir;
+  s.state_dir = state;
+  return s;
+}
+
+// Polls until `done` holds for the only torrent, at most `limit`.
+torrent_progress wait_for(client& c, std::chrono::seconds limit,
+                          const std::function<bool(const torrent_progress&)>& done) {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  torrent_progress last;
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto all = c.progress();
+    if (all.size() == 1) {
+      last = all[0];
+      if (done(last)) return last;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return last;
+}
+
+bool finished(const torrent_progress& p) {
+  return (p.state == torrent_state::complete || p.state == torrent_state::seeding) &&
+         p.bytes_left == 0;
+}
+
+peer_address loopback(std::uint16_t port) {
+  return peer_address::v4_address({127, 0, 0, 1}, port);
+}
+
+}  // namespace
+
+TEST_CASE("a seeding client and a downloading client move a multi-file torrent",
+          "[client][session]") {
+  temp_dir tmp;
+  auto torrent = make_torrent(tmp.path / "src");
+
+  auto seeder = client::start(loopback_settings(tmp.path / "src", tmp.path / "state-a"));
+  REQUIRE(seeder);
+  torrent_params seed_params;
+  seed_params.torrent = torrent;
+  REQUIRE((*seeder)->add_torrent(seed_params));
+  auto seeding = wait_for(**seeder, std::chrono::seconds(20), finished);
+  REQUIRE(seeding.state == torrent_state::seeding);
+
+  auto leecher = client::start(loopback_settings(tmp.path / "dst", tmp.path / "state-b"));
+  REQUIRE(leecher);
+  torrent_params get;
+  get.torrent = torrent;
+  get.seed = false;
+  get.peers.push_back(loopback((*seeder)->listen_port()));
+  REQUIRE((*leecher)->add_torrent(get));
+  auto done = wait_for(**leecher, std::chrono::seconds(30), finished);
+  CHECK(done.state == torrent_state::complete);
+  CHECK(done.pieces_have == torrent->num_pieces());
+  CHECK(done.hash_failures == 0);
+
+  for (const auto& f : torrent->files)
+    CHECK(read_file(tmp.path / "dst" / "set" / f.path_string()) ==
+          read_file(tmp.path / "src" / "set" / f.path_string()));
+
+  auto stopped = (*leecher)->stop();
+  CHECK(stopped.resume_saved);
+  CHECK(fs::exists(tmp.path / "state-b" / (torrent->info_hash.hex() + ".resume")));
+  CHECK((*seeder)->stop().resume_saved);
+
+  SECTION("a second run finds its data through the resume file and downloads nothing") {
+    auto again = client::start(loopback_settings(tmp.path / "dst", tmp.path / "state-b"));
+    REQUIRE(again);
+    torrent_params p;
+    p.torrent = torrent;
+    p.seed = false;
+    REQUIRE((*again)->add_torrent(p));
+    auto resumed = wait_for(**again, std::chrono::seconds(20), finished);
+    CHECK(resumed.state == torrent_state::complete);
+    CHECK(resumed.downloaded == 0);
+  }
+}
+
+TEST_CASE("the leecher connects to nobody; the seeder connects to it (an incoming peer)",
+          "[client][session]") {
+  temp_dir tmp;
+  auto torrent = make_torrent(tmp.path / "src");
+  auto leecher = client::start(loopback_settings(tmp.path / "dst", tmp.path / "state-b"));
+  REQUIRE(leecher);
+  torrent_params get;
+  get.torrent = torrent;
+  get.seed = false;
+  REQUIRE((*leecher)->add_torrent(get));
+
+  auto seeder = client::start(loopback_settings(tmp.path / "src", tmp.path / "state-a"));
+  REQUIRE(seeder);
+  torrent_params seed_params;
+  seed_params.torrent = torrent;
+  seed_params.peers.push_back(loopback((*leecher)->listen_port()));
+  REQUIRE((*seeder)->add_torrent(seed_params));
+
+  auto done = wait_for(**leecher, std::chrono::seconds(30), finished);
+  CHECK(done.state == torrent_state::complete);
+  auto seeded = wait_for(**seeder, std::chrono::seconds(10), [&](const torrent_progress& p) {
+    return p.uploaded >= torrent->total_length;
+  });
+  CHECK(seeded.uploaded >= torrent->total_length);
+  for (const auto& f : torrent->files)
+    CHECK(read_file(tmp.path / "dst" / "set" / f.path_string()) ==
+          read_file(tmp.path / "src" / "set" / f.path_string()));
+}
+
+TEST_CASE("--only downloads the pieces of the selected files and nothing beyond them",
+          "[client][session]") {
+  temp_dir tmp;
+  auto torrent = make_torrent(tmp.path / "src");
+  auto seeder = client::start(loopback_settings(tmp.path / "src", tmp.path / "state-a"));
+  REQUIRE(seeder);
+  torrent_params seed_params;
+  seed_params.torrent = torrent;
+  REQUIRE((*seeder)->add_torrent(seed_params));
+
+  auto leecher = client::start(loopback_settings(tmp.path / "dst", tmp.path / "state-b"));
+  REQUIRE(leecher);
+  torrent_params get;
+  get.torrent = torrent;
+  get.seed = false;
+  get.only = {"f4"};  // the last file: its first piece is shared with f3
+  get.peers.push_back(loopback((*seeder)->listen_port()));
+  REQUIRE((*leecher)->add_torrent(get));
+  auto done = wait_for(**leecher, std::chrono::seconds(30), finished);
+  CHECK(done.state == torrent_state::complete);
+  CHECK(done.pieces_wanted < torrent->num_pieces());
+  CHECK(read_file(tmp.path / "dst" / "set" / "f4") == read_file(tmp.path / "src" / "set" / "f4"));
+  CHECK_FALSE(fs::exists(tmp.path / "dst" / "set" / "f0"));
+  // f3 exists only as far as the piece it shares with f4 reaches into it.
+  auto f3 = tmp.path / "dst" / "set" / "f3";
+  if (fs::exists(f3)) {
+    auto pieces_of_f4 = done.pieces_wanted;
+    CHECK(static_cast<std::int64_t>(fs::file_size(f3)) <= torrent->files[3].length);
+    CHECK(pieces_of_f4 >= 1);
+  }
+  CHECK(done.bytes_total <= torrent->files[4].length + 2 * torrent->piece_length);
+}
+
+TEST_CASE("an unknown --only selection is refused by name", "[client][session]") {
+  temp_dir tmp;
+  auto torrent = make_torrent(tmp.path / "src");
+  auto c = client::start(loopback_settings(tmp.path / "dst", tmp.path / "state"));
+  REQUIRE(c);
+  torrent_params p;
+  p.torrent = torrent;
+  p.only = {"*.mkv"};
+  auto added = (*c)->add_torrent(p);
+  REQUIRE_FALSE(added);
+  CHECK(added.error() == "--only *.mkv: no file of the torrent matches");
+  p.only = {"9"};
+  added = (*c)->add_torrent(p);
+  REQUIRE_FALSE(added);
+  CHECK(added.error() == "--only 9: the torrent has 5 files (0 to 4)");
+}
+
+TEST_CASE("a port in use is refused with the address", "[client][session]") {
+  temp_dir tmp;
+  auto first = client::start(loopback_settings(tmp.path, tmp.path / "s1"));
+  REQUIRE(first);
+  auto settings = loopback_settings(tmp.path, tmp.path / "s2");
+  settings.listen_port = (*first)->listen_port();
+  auto second = client::start(settings);
+  REQUIRE_FALSE(second);
+  CHECK(second.error().find("cannot listen on 127.0.0.1 port " +
+                            std::to_string(settings.listen_port)) == 0);
+}
