@@ -25,6 +25,10 @@ void register_message_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<reset_piece>("reset_piece");
   cfg.add_message_type<set_disk_writer>("set_disk_writer");
   cfg.add_message_type<storage_checked>("storage_checked");
+  cfg.add_message_type<bandwidth_request>("bandwidth_request");
+  cfg.add_message_type<bandwidth_grant>("bandwidth_grant");
+  cfg.add_message_type<bandwidth_limits>("bandwidth_limits");
+  cfg.add_message_type<serve_queue>("serve_queue");
   cfg.add_message_type<torrent_added>("torrent_added");
   cfg.add_message_type<session_progress>("session_progress");
   cfg.add_message_type<std::vector<torrent_progress>>("std::vector<torrent_progress>");

@@ -8,6 +8,7 @@
 #include "actors/block_pool.hpp"
 #include "actors/listener.hpp"
 #include "actors/messages.hpp"
+#include "actors/rate_limiter_actor.hpp"
 #include "actors/session_actor.hpp"
 #include "actors/torrent_registry.hpp"
 
@@ -66,6 +67,8 @@ expected<std::unique_ptr<client>, std::string> client::start(session_settings se
   sc.registry = c->registry_;
   sc.state_dir = c->settings_->state_dir;
   sc.listener = listener->actor;
+  sc.rate_limiter =
+      spawn_rate_limiter(*c->system_, c->settings_->download_limit, c->settings_->upload_limit);
   c->session_ = spawn_session(*c->system_, std::move(sc));
   return c;
 }

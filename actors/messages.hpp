@@ -637,6 +637,55 @@ typename Inspector::result_type inspect(Inspector& f, reconnect_peer& x) {
   return f(caf::meta::type_name("reconnect_peer"), x.address);
 }
 
+// ---- peer ↔ rate limiter ----
+
+enum class transfer_direction : std::uint8_t { download, upload };
+
+// Bytes a peer may move (request from the remote, or send to it); the reply is a
+// bandwidth_grant, sent when the torrent's and the session's token buckets allow it.
+struct bandwidth_request {
+  std::uint64_t torrent = 0;
+  transfer_direction direction = transfer_direction::download;
+  std::uint32_t bytes = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, bandwidth_request& x) {
+  return f(caf::meta::type_name("bandwidth_request"), x.torrent, x.direction, x.bytes);
+}
+
+struct bandwidth_grant {
+  std::uint32_t bytes = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, bandwidth_grant& x) {
+  return f(caf::meta::type_name("bandwidth_grant"), x.bytes);
+}
+
+// Limits in bytes per second (0: unlimited) for one torrent, or for the whole session when
+// `torrent` is 0.
+struct bandwidth_limits {
+  std::uint64_t torrent = 0;
+  std::uint64_t download = 0;
+  std::uint64_t upload = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, bandwidth_limits& x) {
+  return f(caf::meta::type_name("bandwidth_limits"), x.torrent, x.download, x.upload);
+}
+
+// The rate limiter's timer: tokens for the first request queued in `direction` are due.
+struct serve_queue {
+  transfer_direction direction = transfer_direction::download;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, serve_queue& x) {
+  return f(caf::meta::type_name("serve_queue"), x.direction);
+}
+
 // ---- client / session → torrent ----
 
 struct get_progress {};

@@ -25,6 +25,9 @@ using std::chrono::seconds;
 constexpr std::size_t max_stale_requests = 2048;
 // Block reads in flight to the disk writer per peer: enough to keep the socket busy.
 constexpr std::size_t max_reads_in_flight = 8;
+// Bandwidth is asked for in chunks of this many blocks: few messages, a small burst.
+constexpr std::uint32_t quota_blocks = 4;
+constexpr std::uint32_t block_bytes = 16 * 1024;
 
 struct peer_state {
   static inline const char* name = "peer";
@@ -63,6 +66,12 @@ struct peer_state {
   std::deque<block_request> upload_queue;
   std::size_t reads_in_flight = 0;
   bool send_backlogged = false;
+
+  // Bandwidth granted by the rate limiter and not yet used, when a limit applies.
+  std::uint64_t download_quota = 0;
+  std::uint64_t upload_quota = 0;
+  bool download_quota_asked = false;
+  bool upload_quota_asked = false;
 
   bool remote_is_seed() const { return remote_have.size() > 0 && remote_have.all(); }
 };
@@ -117,6 +126,31 @@ void remember_stale(peer_state& st, const block_request& b) {
 }
 
 void set_interested(peer_self* self, bool on);
+void maybe_request(peer_self* self);
+void pump_uploads(peer_self* self);
+
+// Asks the rate limiter for a chunk of bandwidth in one direction (one request at a time);
+// the grant adds to the quota and resumes what waited for it.
+void ask_quota(peer_self* self, transfer_direction d) {
+  auto& st = self->state;
+  bool& asked = d == transfer_direction::download ? st.download_quota_asked : st.upload_quota_asked;
+  if (asked) return;
+  asked = true;
+  self->request(st.ctx->rate_limiter, caf::infinite,
+                bandwidth_request{st.ctx->torrent_id, d, quota_blocks * block_bytes})
+      .then([=](const bandwidth_grant& g) {
+        auto& st = self->state;
+        if (d == transfer_direction::download) {
+          st.download_quota_asked = false;
+          st.download_quota += g.bytes;
+          maybe_request(self);
+        } else {
+          st.upload_quota_asked = false;
+          st.upload_quota += g.bytes;
+          pump_uploads(self);
+        }
+      });
+}
 
 void maybe_request(peer_self* self) {
   auto& st = self->state;
@@ -126,6 +160,13 @@ void maybe_request(peer_self* self) {
   auto t = now();
   auto wanted = st.pipeline->wanted(st.down.rate(t), t);
   if (wanted == 0) return;
+  if (st.ctx->limit_download) {
+    auto allowed = st.download_quota / block_bytes;
+    if (allowed < wanted) ask_quota(self, transfer_direction::download);
+    wanted = std::min<std::size_t>(wanted, allowed);
+    if (wanted == 0) return;
+    st.download_quota -= wanted * block_bytes;  // what the pick does not use is refunded
+  }
   st.pick_pending = true;
   auto asked = static_cast<std::uint32_t>(wanted);
   self->request(st.ctx->piece_manager, caf::infinite,
@@ -134,6 +175,7 @@ void maybe_request(peer_self* self) {
       .then([=](picked& p) {
         auto& st = self->state;
         st.pick_pending = false;
+        if (st.ctx->limit_download) st.download_quota += (asked - p.blocks.size()) * block_bytes;
         if (p.blocks.empty()) {
           if (!p.interesting && st.outstanding.empty()) set_interested(self, false);
           return;
@@ -185,6 +227,13 @@ void pump_uploads(peer_self* self) {
   while (st.reads_in_flight < max_reads_in_flight && !st.upload_queue.empty() &&
          !st.send_backlogged && !st.am_choking) {
     auto r = st.upload_queue.front();
+    if (st.ctx->limit_upload) {
+      if (st.upload_quota < r.length) {
+        ask_quota(self, transfer_direction::upload);
+        return;
+      }
+      st.upload_quota -= r.length;
+    }
     st.upload_queue.pop_front();
     ++st.reads_in_flight;
     self->request(st.ctx->disk_writer, caf::infinite, block_read{r.piece, r.offset, r.length})

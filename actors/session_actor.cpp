@@ -25,6 +25,7 @@ struct session_state {
   static inline const char* name = "session";
   std::map<std::string, torrent_slot> torrents;  // by info-hash hex, in a stable order
   bool stopping = false;
+  std::uint64_t last_torrent_id = 0;
 };
 
 using session_self = caf::stateful_actor<session_state>;
@@ -47,6 +48,8 @@ torrent_added add(session_self* self, const session_actor_config& cfg, torrent_p
   tc.registry = cfg.registry;
   tc.state_dir = cfg.state_dir;
   tc.wanted = std::move(*wanted);
+  tc.rate_limiter = cfg.rate_limiter;
+  tc.torrent_id = ++st.last_torrent_id;
   torrent_slot slot;
   slot.last.name = tc.params.torrent->name;
   slot.last.info_hash = hex;
@@ -112,6 +115,7 @@ caf::behavior session_behavior(session_self* self, session_actor_config cfg) {
         auto finish = [=] {
           if (--*pending > 0) return;
           if (cfg.listener) self->send_exit(cfg.listener, caf::exit_reason::user_shutdown);
+          if (cfg.rate_limiter) self->send_exit(cfg.rate_limiter, caf::exit_reason::user_shutdown);
           rp->deliver(*result);
           self->quit();
         };

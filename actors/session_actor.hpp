@@ -26,7 +26,8 @@ struct session_actor_config {
   std::shared_ptr<block_pool> pool;
   std::shared_ptr<torrent_registry> registry;
   std::filesystem::path state_dir;
-  caf::actor listener;  // ended with the session
+  caf::actor listener;      // ended with the session
+  caf::actor rate_limiter;  // likewise
 };
 
 caf::actor spawn_session(caf::actor_system& system, session_actor_config config);

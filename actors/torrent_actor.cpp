@@ -203,6 +203,13 @@ void start_parts(torrent_self* self, const torrent_actor_config& cfg, const stor
   ctx->connection = cfg.settings->connection;
   ctx->connection.pool = cfg.pool;
   ctx->max_incoming_requests = cfg.settings->max_incoming_requests;
+  ctx->rate_limiter = cfg.rate_limiter;
+  ctx->torrent_id = cfg.torrent_id;
+  ctx->limit_download = cfg.settings->download_limit > 0 || cfg.params.download_limit > 0;
+  ctx->limit_upload = cfg.settings->upload_limit > 0 || cfg.params.upload_limit > 0;
+  if (cfg.params.download_limit > 0 || cfg.params.upload_limit > 0)
+    self->send(cfg.rate_limiter, bandwidth_limits{cfg.torrent_id, cfg.params.download_limit,
+                                                  cfg.params.upload_limit});
 
   piece_manager_config pm;
   pm.torrent = t;

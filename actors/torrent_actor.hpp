@@ -32,6 +32,8 @@ struct torrent_actor_config {
   std::shared_ptr<torrent_registry> registry;
   std::filesystem::path state_dir;
   bitfield wanted;  // pieces of the selected files; empty: all
+  caf::actor rate_limiter;
+  std::uint64_t torrent_id = 0;  // unique in the session, not 0
 };
 
 caf::actor spawn_torrent(caf::actor_system& system, torrent_actor_config config);

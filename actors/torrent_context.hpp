@@ -23,6 +23,12 @@ struct torrent_context {
   caf::actor piece_manager;
   caf::actor disk_writer;
   caf::actor choker;
+  caf::actor rate_limiter;
+  std::uint64_t torrent_id = 0;  // this torrent's buckets in the rate limiter
+  // Whether a download / upload limit applies (the session's or this torrent's): only then
+  // do peers ask the rate limiter before moving bytes.
+  bool limit_download = false;
+  bool limit_upload = false;
   boost::asio::io_context* io = nullptr;
   std::shared_ptr<block_pool> pool;
   request_pipeline_config pipeline;
