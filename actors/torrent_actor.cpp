@@ -9,6 +9,7 @@
 
 #include "actors/choker_actor.hpp"
 #include "actors/disk_writer.hpp"
+#include "actors/log.hpp"
 #include "actors/messages.hpp"
 #include "actors/peer_actor.hpp"
 #include "actors/peer_exit.hpp"
@@ -189,8 +190,11 @@ void start_parts(torrent_self* self, const torrent_actor_config& cfg, const stor
   if (!c.failure.empty()) {
     st.progress.state = torrent_state::error;
     st.progress.error = c.failure;
+    log_error(st.progress.name + ": " + c.failure);
     return;
   }
+  if (c.rechecked && !c.reason.empty() && log_enabled(log_level::info))
+    log_info(st.progress.name + ": checked the data on disk (" + c.reason + ")");
   auto ctx = std::make_shared<torrent_context>();
   ctx->torrent = t;
   ctx->ours.info_hash = t->info_hash;
@@ -289,16 +293,23 @@ void peer_down(torrent_self* self, const torrent_actor_config& cfg, const caf::d
   if (st.stopping) return;
   auto addr = entry.address.to_string();
   auto now = engine_clock::now();
+  auto why = [&] {
+    return st.progress.name + ": peer " + addr + ": " + exit_reason_text(self->system(), dm.reason);
+  };
   switch (exit_policy(dm.reason)) {
     case peer_exit_policy::not_restarted:
+      if (log_enabled(log_level::debug)) log_debug(why());
       st.restarts->on_normal_exit(addr, now);
       break;
     case peer_exit_policy::dropped:
+      log_warn(why() + " (cut off, not reconnected)");
       st.dropped.insert(entry.address);
       break;
     case peer_exit_policy::restarted: {
       if (!entry.outgoing) break;  // we cannot call back whom we do not know the port of
       auto decision = st.restarts->on_abnormal_exit(addr, now);
+      if (log_enabled(log_level::info))
+        log_info(why() + (decision.restart() ? " (reconnecting)" : " (given up for a while)"));
       if (decision.restart()) {
         ++st.progress.restarts;
         self->delayed_send(self,
@@ -373,7 +384,10 @@ caf::behavior torrent_behavior(torrent_self* self, torrent_actor_config cfg) {
         start_parts(self, cfg, c);
       },
       [=](const peers_discovered& d) { add_candidates(self, cfg, d.peers); },
-      [=](const tracker_status&) {},
+      [=](const tracker_status& s) {
+        if (!s.ok && log_enabled(log_level::info))
+          log_info(self->state.progress.name + ": tracker " + s.url + ": " + s.message);
+      },
       [=](const reconnect_peer& r) {
         self->state.candidates.push_front(r.address);
         connect_more(self, cfg);
@@ -410,6 +424,7 @@ caf::behavior torrent_behavior(torrent_self* self, torrent_actor_config cfg) {
         auto& st = self->state;
         st.progress.state = f.kind == "disk full" ? torrent_state::paused : torrent_state::error;
         st.progress.error = f.message;
+        log_error(st.progress.name + ": " + f.kind + ": " + f.message);
       },
       [=](get_progress) -> torrent_progress {
         refresh_progress(self);

@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "actors/client.hpp"
+#include "actors/log.hpp"
 #include "main/exit_codes.hpp"
 #include "main/progress_display.hpp"
 
@@ -59,6 +60,15 @@ int run_session(const session_run& run) {
   display_options.width = terminal_width(STDOUT_FILENO);
   progress_display display(std::cout, display_options);
 
+  auto level = parse_log_level(run.settings.log_level);
+  if (!level) {
+    std::cerr << "actorrent " << run.command << ": logging.level: " << level.error() << "\n";
+    return exit_bad_input;
+  }
+  if (auto logged = configure_log(*level, run.settings.log_file.string()); !logged) {
+    std::cerr << "actorrent " << run.command << ": " << logged.error() << "\n";
+    return exit_bad_input;
+  }
   auto started = client::start(run.settings);
   if (!started) {
     std::cerr << "actorrent " << run.command << ": " << started.error() << "\n";
@@ -102,8 +112,12 @@ int run_session(const session_run& run) {
     }
   }
   unblock_stop_signals();
-  if (stop_signal != 0)
+  if (stop_signal != 0) {
     display.message("stopping on " + std::string(stop_signal == SIGINT ? "SIGINT" : "SIGTERM"));
+    // A download cut short is not a success (scripts must not take it for one); seeding until
+    // told to stop is.
+    if (run.exit_when_complete) status = 128 + stop_signal;
+  }
   auto stopped = session.stop();
   if (!stopped.resume_saved && !stopped.message.empty())
     display.message("resume data not saved: " + stopped.message);

@@ -22,7 +22,8 @@ struct session_run {
 };
 
 // The process exit status: 0 on success (complete, or stopped by a signal while seeding), 1
-// when a torrent failed or the session could not start.
+// when a torrent failed or the session could not start, 128 + the signal when a download
+// that was to end on completion was stopped by SIGINT / SIGTERM before.
 int run_session(const session_run& run);
 
 }  // namespace actorrent

@@ -20,6 +20,7 @@ struct session_flags {
   std::optional<std::string> state_dir;
   std::optional<std::uint64_t> download_limit;
   std::optional<std::uint64_t> upload_limit;
+  std::optional<std::string> log_level;
   bool quiet = false;
   bool json_progress = false;
 };
@@ -39,6 +40,7 @@ void add_session_flags(CLI::App* cmd, session_flags& f) {
   cmd->add_option("--state-dir", f.state_dir, "where resume data is kept");
   cmd->add_option("--download-limit", f.download_limit, "bytes per second, 0 = unlimited");
   cmd->add_option("--upload-limit", f.upload_limit, "bytes per second, 0 = unlimited");
+  cmd->add_option("--log-level", f.log_level, "trace, debug, info, warn (default), error, off");
   cmd->add_flag("-q,--quiet", f.quiet, "no progress output");
   cmd->add_flag("--json-progress", f.json_progress, "one JSON object per torrent per second");
 }
@@ -60,13 +62,14 @@ void apply_session_flags(const session_flags& f, session_settings& s) {
   if (f.state_dir) s.state_dir = *f.state_dir;
   if (f.download_limit) s.download_limit = *f.download_limit;
   if (f.upload_limit) s.upload_limit = *f.upload_limit;
+  if (f.log_level) s.log_level = *f.log_level;
 }
 
 std::vector<peer_address> parse_peers(const std::vector<std::string>& peers) {
   std::vector<peer_address> out;
   for (const auto& p : peers) {
     auto a = parse_peer_endpoint(p);
-    if (!a) throw fail{exit_bad_input, "--peer " + p + ": " + a.error()};
+    if (!a) throw fail{exit_bad_input, "--peer: " + a.error()};
     out.push_back(*a);
   }
   return out;
@@ -110,7 +113,7 @@ int run_torrent_command(const std::string& command, const session_flags& sf,
     params.only = tf.only;
     params.seed = !exit_when_complete;
     params.sequential = tf.sequential;
-    run.settings.download_dir = tf.dir;
+    if (!tf.dir.empty()) run.settings.download_dir = tf.dir;
     run.torrents.push_back(std::move(params));
     return run_session(run);
   });
