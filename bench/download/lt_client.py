@@ -18,7 +18,6 @@ Must run under /usr/bin/python3 (Debian's libtorrent binding).
 """
 import argparse
 import json
-import os
 import queue
 import signal
 import sys

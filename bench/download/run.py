@@ -440,7 +440,8 @@ def main():
         if lt:
             best_wall = min(s["wall_s"] for s in lt)
             best_cpu = min(s["cpu_s"] for s in lt)
-            targets["wall below libtorrent's best"] = (ours["wall_s"] < best_wall, f"{ours['wall_s']:.2f} vs {best_wall:.2f} s")
+            targets["wall below libtorrent's best"] = (ours["wall_s"] < best_wall,
+                                                       f"{ours['wall_s']:.2f} vs {best_wall:.2f} s")
             targets["CPU below libtorrent's"] = (ours["cpu_s"] < best_cpu, f"{ours['cpu_s']:.2f} vs {best_cpu:.2f} s")
         targets["peak RSS < 64 MiB"] = (ours["peak_rss_mib"] < 64, f"{ours['peak_rss_mib']:.1f} MiB")
         for t, (met, detail) in targets.items():

@@ -10,8 +10,9 @@ seeder process per case, to:
   - an aria2c downloader reached directly: aria2c cannot be given a peer, so actorrent is
     (`actorrent seed --peer` aria2c's port).
 In the tracker cases the downloader starts only once a scrape counts actorrent as a seeder.
-Each downloaded tree must equal the source byte for byte, and the seeder must exit 0 on
-SIGTERM within a few seconds.
+Each downloaded tree must equal the source byte for byte, the seeder's --json-progress must
+count what it uploaded (it was the only source), and it must exit 0 on SIGTERM within a few
+seconds.
 Usage: seed_interop_test.py PATH/TO/actorrent
 """
 import os
@@ -43,6 +44,16 @@ def stop_seeder(seeder, r, label):
     rc, took = seeder.stop(timeout=10)
     r.check(rc == 0 and took < 5, f"{label}: actorrent seed exits 0 on SIGTERM ({took:.1f} s)",
             f"exit {rc} after {took:.1f} s; stderr: {seeder.stderr().strip()!r}")
+
+
+def check_upload_counted(seeder, r, label):
+    """The downloader took everything from actorrent alone, so within a few progress lines the
+    seeder's `uploaded` must count at least the torrent's size."""
+    def counted():
+        return (seeder.last() or {}).get("uploaded", 0) >= TOTAL
+    ok = su.wait_until(counted, 5, step=0.2)
+    r.check(ok, f"{label}: --json-progress counts the upload",
+            f"uploaded {(seeder.last() or {}).get('uploaded')} < {TOTAL} bytes sent")
 
 
 def wait_announced(binary, tracker_url, torrent, timeout=20):
@@ -92,6 +103,8 @@ def via_tracker(binary, tmp, r, label, torrent, tracker_url, src, downloader):
             ok, detail = downloader(tmp, label, torrent, src)
             r.check(ok, f"{label}: downloaded from actorrent, data identical ({time.time() - t0:.1f} s)",
                     detail + " — seeder: " + seeder.describe())
+            if ok:
+                check_upload_counted(seeder, r, label)
     finally:
         stop_seeder(seeder, r, label)
 
@@ -107,6 +120,8 @@ def lt_direct(binary, tmp, r, torrent, src):
         ok, detail = lt_download(tmp, label, torrent, src, connect=port)
         r.check(ok, f"{label}: downloaded from actorrent, data identical ({time.time() - t0:.1f} s)",
                 detail + " — seeder: " + seeder.describe())
+        if ok:
+            check_upload_counted(seeder, r, label)
     finally:
         stop_seeder(seeder, r, label)
 
@@ -136,6 +151,8 @@ def aria2_direct(binary, tmp, r, torrent, src):
         ok = rc == 0 and su.same_tree(os.path.join(src, NAME), os.path.join(dst, NAME))
         r.check(ok, f"{label}: actorrent connects to aria2c and seeds it, data identical ({time.time() - t0:.1f} s)",
                 f"aria2c exit {rc}: {su.tail(log, 600)} — seeder: {seeder.describe()}")
+        if ok:
+            check_upload_counted(seeder, r, label)
     finally:
         su.stop(leech)
         if seeder is not None:

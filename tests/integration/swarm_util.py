@@ -246,26 +246,20 @@ def progress_problems(objs, bad):
     return ""
 
 
-class Downloader:
-    """One `actorrent download ... --json-progress` process, stdout and stderr in files."""
+class ClientProcess:
+    """One actorrent client process (`download` or `seed`), stdout (its --json-progress) and
+    stderr in files under workdir named after `label`."""
 
-    def __init__(self, binary, torrent, out, workdir, label, peers=(), listen_port=None, extra=()):
-        os.makedirs(out, exist_ok=True)
+    def __init__(self, cmd, workdir, label):
         self.label = label
+        self.cmd = list(cmd)
         self.out_path = os.path.join(workdir, f"{label}.stdout")
         self.err_path = os.path.join(workdir, f"{label}.stderr")
-        cmd = [binary, "download", torrent, "-o", out, "--json-progress"]
-        for p in peers:
-            cmd += ["--peer", p]
-        if listen_port is not None:
-            cmd += ["--listen-port", str(listen_port)]
-        cmd += list(extra)
-        self.cmd = cmd
         self.started = time.time()
         self.elapsed = None
         self.timed_out = False
         with open(self.out_path, "w") as o, open(self.err_path, "w") as e:
-            self.proc = subprocess.Popen(cmd, stdout=o, stderr=e, stdin=subprocess.DEVNULL)
+            self.proc = subprocess.Popen(self.cmd, stdout=o, stderr=e, stdin=subprocess.DEVNULL)
 
     def wait(self, timeout):
         """Exit status, or None after killing it at `timeout` s from its start."""
@@ -318,34 +312,35 @@ class Downloader:
         el = f"{self.elapsed:.1f}s" if self.elapsed is not None else "?"
         done_at = next((o.get("time_s") for o in self.progress()[0] if o.get("state") in ("complete", "seeding")),
                        None)
-        done_s = f"; progress said {'complete/seeding'} at time_s {done_at}" if done_at is not None else ""
+        done_s = f"; progress said complete/seeding at time_s {done_at}" if done_at is not None else ""
         return f"{how} after {el}{done_s}; last progress {last_s}; stderr: {self.stderr(600).strip()!r}"
 
 
+class Downloader(ClientProcess):
+    """`actorrent download TORRENT -o OUT --json-progress [--peer P]... [--listen-port N] EXTRA`."""
+
+    def __init__(self, binary, torrent, out, workdir, label, peers=(), listen_port=None, extra=()):
+        os.makedirs(out, exist_ok=True)
+        cmd = [binary, "download", torrent, "-o", out, "--json-progress"]
+        for p in peers:
+            cmd += ["--peer", p]
+        if listen_port is not None:
+            cmd += ["--listen-port", str(listen_port)]
+        super().__init__(cmd + list(extra), workdir, label)
+
+
 def wait_for_state(dl, states, timeout):
-    """Waits until a Downloader/Seeder's last progress line is in `states` (or it exits)."""
+    """Waits until a ClientProcess's last progress line is in `states` (or it exits)."""
     return wait_until(lambda: dl.state() in states or dl.proc.poll() is not None, timeout, step=0.2) \
         and dl.state() in states
 
 
 def start_seed(binary, torrent, data_dir, workdir, label, listen_port, peers=(), extra=()):
-    """`actorrent seed TORRENT --dir DATA --listen-port P --json-progress`, as a Downloader-like
-    object (same progress and stderr accessors)."""
-    d = Downloader.__new__(Downloader)
-    d.label = label
-    d.out_path = os.path.join(workdir, f"{label}.stdout")
-    d.err_path = os.path.join(workdir, f"{label}.stderr")
+    """`actorrent seed TORRENT --dir DATA --listen-port P --json-progress [--peer P]...`."""
     cmd = [binary, "seed", torrent, "--dir", data_dir, "--listen-port", str(listen_port), "--json-progress"]
     for p in peers:
         cmd += ["--peer", p]
-    cmd += list(extra)
-    d.cmd = cmd
-    d.started = time.time()
-    d.elapsed = None
-    d.timed_out = False
-    with open(d.out_path, "w") as o, open(d.err_path, "w") as e:
-        d.proc = subprocess.Popen(cmd, stdout=o, stderr=e, stdin=subprocess.DEVNULL)
-    return d
+    return ClientProcess(cmd + list(extra), workdir, label)
 
 
 def lt_seed(ses, torrent, save_path, timeout=60, upload_limit=0):
@@ -434,7 +429,7 @@ def start_opentracker(workdir, info_hashes):
 
 
 def wait_all(downloaders, timeout):
-    """Waits for every Downloader until `timeout` s from now (one deadline for all); those
+    """Waits for every ClientProcess until `timeout` s from now (one deadline for all); those
     still running then are stopped together (SIGTERM, then SIGKILL after 5 s) and marked
     timed out. Returns their exit statuses (None: timed out)."""
     deadline = time.time() + timeout
@@ -461,7 +456,7 @@ def wait_all(downloaders, timeout):
 
 
 def stop_all(downloaders, timeout=10):
-    """SIGTERM to every Downloader at once; returns [(exit status or None, seconds to exit)],
+    """SIGTERM to every ClientProcess at once; returns [(exit status or None, seconds to exit)],
     SIGKILL for those still running after `timeout` s."""
     t0 = time.time()
     running = [d for d in downloaders if d.proc.poll() is None]
