@@ -23,7 +23,9 @@ void register_message_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<piece_checked>("piece_checked");
   cfg.add_message_type<disk_failure>("disk_failure");
   cfg.add_message_type<reset_piece>("reset_piece");
-  cfg.add_message_type<set_disk_writer>("set_disk_writer");
+  cfg.add_message_type<set_disk_writers>("set_disk_writers");
+  cfg.add_message_type<flush_storage>("flush_storage");
+  cfg.add_message_type<storage_flushed>("storage_flushed");
   cfg.add_message_type<storage_checked>("storage_checked");
   cfg.add_message_type<bandwidth_request>("bandwidth_request");
   cfg.add_message_type<bandwidth_grant>("bandwidth_grant");

@@ -87,9 +87,21 @@ caf::behavior disk_writer_behavior(disk_writer_self* self, disk_writer_config cf
       [=](const reset_piece& r) {
         if (r.piece < cfg.torrent->num_pieces()) self->state.cursor->reset(r.piece);
       },
+      [=](const flush_storage&) -> storage_flushed {
+        auto& st = self->state;
+        if (auto flushed = st.storage->flush(); !flushed)
+          return storage_flushed{false, flushed.error().to_string(), {}};
+        return storage_flushed{true, {}, st.verified.to_wire()};
+      },
       [=](const save_resume_data& r) -> resume_saved {
         auto& st = self->state;
-        auto saved = actorrent::save_resume(*st.storage, *cfg.torrent, st.verified, r.state_dir);
+        auto verified = st.verified;
+        if (!r.also_verified.empty()) {
+          auto others = bitfield::from_wire(r.also_verified, cfg.torrent->num_pieces());
+          if (!others) return resume_saved{false, "bad verified bits: " + others.error().message};
+          verified |= *others;
+        }
+        auto saved = actorrent::save_resume(*st.storage, *cfg.torrent, verified, r.state_dir);
         if (!saved) return resume_saved{false, saved.error()};
         return resume_saved{true, {}};
       },

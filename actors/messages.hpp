@@ -199,14 +199,37 @@ typename Inspector::result_type inspect(Inspector& f, reset_piece& x) {
   return f(caf::meta::type_name("reset_piece"), x.piece);
 }
 
-// Flush the files and save resume data for the verified pieces; the reply is resume_saved.
+// Flush the files and save resume data for the pieces this disk writer verified plus
+// `also_verified` (bitfield::to_wire(), possibly empty: the other disk writers' pieces, which
+// they have flushed already); the reply is resume_saved.
 struct save_resume_data {
   std::string state_dir;
+  std::string also_verified;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, save_resume_data& x) {
-  return f(caf::meta::type_name("save_resume_data"), x.state_dir);
+  return f(caf::meta::type_name("save_resume_data"), x.state_dir, x.also_verified);
+}
+
+// Flush what this disk writer wrote; the reply is storage_flushed with the pieces it has
+// verified (all of them on disk once the flush succeeded).
+struct flush_storage {};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, flush_storage&) {
+  return f(caf::meta::type_name("flush_storage"));
+}
+
+struct storage_flushed {
+  bool ok = false;
+  std::string error;
+  std::string verified;  // bitfield::to_wire()
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, storage_flushed& x) {
+  return f(caf::meta::type_name("storage_flushed"), x.ok, x.error, x.verified);
 }
 
 struct resume_saved {
@@ -466,14 +489,15 @@ typename Inspector::result_type inspect(Inspector& f, peer_ban& x) {
   return f(caf::meta::type_name("peer_ban"), x.reason);
 }
 
-// The torrent introduces the piece manager to its disk writer (they refer to each other).
-struct set_disk_writer {
-  caf::actor disk_writer;
+// The torrent introduces the piece manager to its disk writers (they refer to each other);
+// piece p belongs to disk_writers[p % size].
+struct set_disk_writers {
+  std::vector<caf::actor> disk_writers;
 };
 
 template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, set_disk_writer& x) {
-  return f(caf::meta::type_name("set_disk_writer"), x.disk_writer);
+typename Inspector::result_type inspect(Inspector& f, set_disk_writers& x) {
+  return f(caf::meta::type_name("set_disk_writers"), x.disk_writers);
 }
 
 // ---- piece manager → torrent ----

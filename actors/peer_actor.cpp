@@ -236,7 +236,8 @@ void pump_uploads(peer_self* self) {
     }
     st.upload_queue.pop_front();
     ++st.reads_in_flight;
-    self->request(st.ctx->disk_writer, caf::infinite, block_read{r.piece, r.offset, r.length})
+    self->request(st.ctx->disk_writer_for(r.piece), caf::infinite,
+                  block_read{r.piece, r.offset, r.length})
         .then(
             [=](block_read_result& res) {
               auto& st = self->state;

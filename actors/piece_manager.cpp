@@ -15,7 +15,11 @@ struct piece_manager_state {
   static inline const char* name = "piece_manager";
   std::optional<piece_picker> picker;
   std::unordered_map<peer_key, caf::actor> peers;
-  caf::actor disk_writer;
+  std::vector<caf::actor> disk_writers;  // piece p: disk_writers[p % size]
+
+  const caf::actor* disk_writer_for(std::uint32_t piece) const {
+    return disk_writers.empty() ? nullptr : &disk_writers[piece % disk_writers.size()];
+  }
 };
 
 using piece_manager_self = caf::stateful_actor<piece_manager_state>;
@@ -68,7 +72,7 @@ void piece_checked_handler(piece_manager_self* self, const piece_manager_config&
   }
   auto failure = picker.piece_failed(c.piece);
   for (auto piece : failure.pieces_reset)
-    if (st.disk_writer) self->send(st.disk_writer, reset_piece{piece});
+    if (auto dw = st.disk_writer_for(piece)) self->send(*dw, reset_piece{piece});
   for (auto peer : failure.banned) {
     auto it = st.peers.find(peer);
     if (it != st.peers.end())
@@ -86,7 +90,7 @@ caf::behavior piece_manager_behavior(piece_manager_self* self, piece_manager_con
   if (cfg.wanted.size() == t.num_pieces()) self->state.picker->set_wanted_pieces(cfg.wanted);
   const auto num_pieces = t.num_pieces();
   return {
-      [=](set_disk_writer& d) { self->state.disk_writer = std::move(d.disk_writer); },
+      [=](set_disk_writers& d) { self->state.disk_writers = std::move(d.disk_writers); },
       [=](peer_registered& r) -> peer_welcome {
         self->state.peers[r.peer] = std::move(r.actor);
         const auto& have = self->state.picker->have();
@@ -106,9 +110,10 @@ caf::behavior piece_manager_behavior(piece_manager_self* self, piece_manager_con
         auto& st = self->state;
         auto arrival = st.picker->block_received(b.peer, b.block);
         send_cancels(self, arrival.cancels);
-        if (arrival.accepted && st.disk_writer) {
-          self->send(st.disk_writer, block_write{b.peer, b.block.piece, b.block.offset,
-                                                 std::move(b.data), b.credit, b.ack_to});
+        auto dw = st.disk_writer_for(b.block.piece);
+        if (arrival.accepted && dw) {
+          self->send(*dw, block_write{b.peer, b.block.piece, b.block.offset, std::move(b.data),
+                                      b.credit, b.ack_to});
           return;
         }
         if (b.ack_to)

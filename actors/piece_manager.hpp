@@ -24,7 +24,7 @@ struct piece_manager_config {
   caf::actor torrent_actor;  // receives piece_verified, piece_failed_hash, disk_failure
 };
 
-// The disk writer is set with a set_disk_writer message right after spawning (they refer to each
+// The disk writers are set with a set_disk_writers message right after spawning (they refer to each
 // other); blocks arriving before that are dropped, and their credit returned.
 caf::actor spawn_piece_manager(caf::actor_system& system, piece_manager_config config);
 

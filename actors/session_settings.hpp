@@ -36,6 +36,8 @@ struct session_settings {
   std::size_t max_connections = 200;             // global
   std::size_t max_connections_per_torrent = 50;  // per torrent
   std::size_t max_incoming_requests = 250;       // per peer, queued uploads
+  // Threads that write and hash received pieces, per torrent; 0: one per core, at most 4.
+  std::size_t disk_threads = 0;
 
   choker_config choker;
   request_pipeline_config pipeline;

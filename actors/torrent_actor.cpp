@@ -2,9 +2,12 @@
 
 #include <caf/all.hpp>
 
+#include <algorithm>
 #include <deque>
+#include <functional>
 #include <optional>
 #include <set>
+#include <thread>
 #include <unordered_map>
 
 #include "actors/choker_actor.hpp"
@@ -127,15 +130,57 @@ void became_complete(torrent_self* self, const torrent_actor_config& cfg) {
   if (st.ctx) self->send(st.ctx->choker, choker_seeding{true});
 }
 
+// Resume data with the pieces of every disk writer: all but the first flush and report
+// what they verified, then the first flushes its own and writes the file with all of it, so
+// the file never claims a piece whose data is not on disk.
+void save_resume_all(torrent_self* self, const torrent_actor_config& cfg,
+                     std::function<void(const resume_saved&)> done) {
+  const auto& writers = self->state.ctx->disk_writers;
+  auto first = writers.front();
+  auto pending = std::make_shared<std::size_t>(writers.size() - 1);
+  auto verified = std::make_shared<bitfield>(cfg.params.torrent->num_pieces());
+  auto failure = std::make_shared<std::string>();
+  auto state_dir = cfg.state_dir.string();
+  auto write_file = [=] {
+    if (!failure->empty()) return done(resume_saved{false, *failure});
+    self->request(first, save_deadline, save_resume_data{state_dir, verified->to_wire()})
+        .then([=](const resume_saved& r) { done(r); },
+              [=](caf::error& e) {
+                done(resume_saved{false, self->system().render(e)});
+              });
+  };
+  if (*pending == 0) return write_file();
+  for (std::size_t i = 1; i < writers.size(); ++i) {
+    auto one_done = [=] {
+      if (--*pending == 0) write_file();
+    };
+    self->request(writers[i], save_deadline, flush_storage{})
+        .then(
+            [=](const storage_flushed& f) {
+              auto bits = bitfield::from_wire(f.verified, verified->size());
+              if (!f.ok)
+                *failure = f.error;
+              else if (bits)
+                *verified |= *bits;
+              one_done();
+            },
+            [=](caf::error& e) {
+              *failure = self->system().render(e);
+              one_done();
+            });
+  }
+}
+
 void save_resume_if_due(torrent_self* self, const torrent_actor_config& cfg, bool force) {
   auto& st = self->state;
   auto now = resume_save_schedule::clock::now();
   if (!st.ctx || st.saving || (!force && !st.resume_schedule->due(now))) return;
   st.saving = true;
   st.resume_schedule->saved(now);
-  self->request(st.ctx->disk_writer, save_deadline, save_resume_data{cfg.state_dir.string()})
-      .then([=](const resume_saved&) { self->state.saving = false; },
-            [=](caf::error&) { self->state.saving = false; });
+  save_resume_all(self, cfg, [=](const resume_saved& r) {
+    self->state.saving = false;
+    if (!r.ok) log_warn(self->state.progress.name + ": resume data not saved: " + r.error);
+  });
 }
 
 void finish_stop_step(torrent_self* self) {
@@ -144,7 +189,8 @@ void finish_stop_step(torrent_self* self) {
   if (st.ctx) {
     self->send_exit(st.ctx->piece_manager, caf::exit_reason::user_shutdown);
     self->send_exit(st.ctx->choker, caf::exit_reason::user_shutdown);
-    self->send_exit(st.ctx->disk_writer, caf::exit_reason::user_shutdown);
+    for (const auto& dw : st.ctx->disk_writers)
+      self->send_exit(dw, caf::exit_reason::user_shutdown);
   }
   st.stop_reply.deliver(st.stop_result);
   self->quit();
@@ -167,17 +213,11 @@ void begin_stop(torrent_self* self, const torrent_actor_config& cfg) {
   }
   if (st.ctx) {
     ++st.stop_pending;
-    self->request(st.ctx->disk_writer, save_deadline, save_resume_data{cfg.state_dir.string()})
-        .then(
-            [=](const resume_saved& r) {
-              self->state.stop_result.resume_saved = r.ok;
-              self->state.stop_result.message = r.error;
-              finish_stop_step(self);
-            },
-            [=](caf::error& e) {
-              self->state.stop_result.message = "saving resume data: " + self->system().render(e);
-              finish_stop_step(self);
-            });
+    save_resume_all(self, cfg, [=](const resume_saved& r) {
+      self->state.stop_result.resume_saved = r.ok;
+      if (!r.ok) self->state.stop_result.message = "saving resume data: " + r.error;
+      finish_stop_step(self);
+    });
   }
   finish_stop_step(self);
 }
@@ -230,8 +270,12 @@ void start_parts(torrent_self* self, const torrent_actor_config& cfg, const stor
   dw.verified = have;
   dw.torrent_actor = ctx->piece_manager;
   dw.pool = cfg.pool;
-  ctx->disk_writer = spawn_disk_writer(self->system(), dw);
-  self->send(ctx->piece_manager, set_disk_writer{ctx->disk_writer});
+  auto threads = cfg.settings->disk_threads;
+  if (threads == 0) threads = std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, 4);
+  threads = std::min<std::size_t>(threads, t->num_pieces());
+  for (std::size_t i = 0; i < threads; ++i)
+    ctx->disk_writers.push_back(spawn_disk_writer(self->system(), dw));
+  self->send(ctx->piece_manager, set_disk_writers{ctx->disk_writers});
 
   // Pieces wanted and verified decide completeness.
   bitfield wanted = cfg.wanted.size() == t->num_pieces() ? cfg.wanted : bitfield(t->num_pieces());

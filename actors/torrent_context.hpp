@@ -7,6 +7,7 @@
 #include <boost/asio/io_context.hpp>
 #include <cstddef>
 #include <memory>
+#include <vector>
 
 #include "actors/block_pool.hpp"
 #include "actors/peer_connection.hpp"
@@ -21,7 +22,9 @@ struct torrent_context {
   handshake ours;  // our handshake for this torrent (info-hash, peer id, feature bits)
   caf::actor torrent_actor;
   caf::actor piece_manager;
-  caf::actor disk_writer;
+  // Each writes and hashes its share of the pieces, on its own thread: piece p belongs to
+  // disk_writers[p % size()] (one thread's pwrite + SHA-1 was the download's bottleneck).
+  std::vector<caf::actor> disk_writers;
   caf::actor choker;
   caf::actor rate_limiter;
   std::uint64_t torrent_id = 0;  // this torrent's buckets in the rate limiter
@@ -34,6 +37,10 @@ struct torrent_context {
   request_pipeline_config pipeline;
   peer_connection_options connection;  // its pool is `pool`
   std::size_t max_incoming_requests = 250;
+
+  const caf::actor& disk_writer_for(std::uint32_t piece) const {
+    return disk_writers[piece % disk_writers.size()];
+  }
 };
 
 }  // namespace actorrent

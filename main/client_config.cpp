@@ -390,6 +390,9 @@ const table<client_config>& client_table() {
             "keep_alive_interval_s",
             [](auto& c) -> auto& { return c.session.connection.keep_alive_interval; }, 0, week_s,
             "seconds, 0 = never");
+    s.section("disk").integer(
+        "threads", [](auto& c) -> auto& { return c.session.disk_threads; }, 0, 64,
+        "0 = one per core, at most 4");
     s.section("tracker").integer(
         "numwant", [](auto& c) -> auto& { return c.session.numwant; }, 0, 1000);
     s.section("logging")

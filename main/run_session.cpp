@@ -87,29 +87,32 @@ int run_session(const session_run& run) {
 
   int status = exit_ok;
   std::string failure;
-  auto next_update = std::chrono::steady_clock::now();
+  auto next_display = std::chrono::steady_clock::now();
   int stop_signal = 0;
+  // The session is asked often, so that a download ends when it completes, not at the next
+  // display; the display is drawn once a second (and once more at the end).
   // Bounded by the user: a download ends on completion, a seed on a signal.
   while ((stop_signal = wait_for_stop_signal(std::chrono::milliseconds{50})) == 0) {
     auto now = std::chrono::steady_clock::now();
-    if (now >= next_update) {
-      next_update = now + std::chrono::seconds{1};
-      auto progress = session.progress();
-      display.update(progress, now);
-      bool all_done = !progress.empty();
-      for (const auto& p : progress) {
-        if (p.state == torrent_state::error && run.exit_when_complete) {
-          failure = p.name + ": " + p.error;
-          break;
-        }
-        all_done = all_done && finished(p) && p.bytes_left == 0;
-      }
-      if (!failure.empty()) {
-        status = exit_failure;
+    auto progress = session.progress();
+    bool all_done = !progress.empty();
+    for (const auto& p : progress) {
+      if (p.state == torrent_state::error && run.exit_when_complete) {
+        failure = p.name + ": " + p.error;
         break;
       }
-      if (run.exit_when_complete && all_done) break;
+      all_done = all_done && finished(p) && p.bytes_left == 0;
     }
+    bool ending = !failure.empty() || (run.exit_when_complete && all_done);
+    if (now >= next_display || ending) {
+      next_display = now + std::chrono::seconds{1};
+      display.update(progress, now);
+    }
+    if (!failure.empty()) {
+      status = exit_failure;
+      break;
+    }
+    if (ending) break;
   }
   unblock_stop_signals();
   if (stop_signal != 0) {

@@ -68,7 +68,11 @@ TEST_CASE("the pipeline's message types round-trip through CAF's serializer", "[
 
   CHECK(round_trip(sys, block_written{7, 3, 0, 16384, true, 16448}).credit == 16448);
   CHECK(round_trip(sys, reset_piece{9}).piece == 9);
-  CHECK(round_trip(sys, save_resume_data{"/state"}).state_dir == "/state");
+  auto srd = round_trip(sys, save_resume_data{"/state", "\x80"});
+  CHECK((srd.state_dir == "/state" && srd.also_verified == "\x80"));
+  round_trip(sys, flush_storage{});
+  auto sf = round_trip(sys, storage_flushed{true, {}, "\xc0"});
+  CHECK((sf.ok && sf.verified == "\xc0"));
   auto rs = round_trip(sys, resume_saved{false, "disk full"});
   CHECK((!rs.ok && rs.error == "disk full"));
   auto br = round_trip(sys, block_request{4, 16384, 100});
@@ -128,7 +132,7 @@ TEST_CASE("the pipeline's message types round-trip through CAF's serializer", "[
   // Messages carrying actor handles: a null handle round-trips as null.
   CHECK_FALSE(round_trip(sys, peer_registered{1, {}}).actor);
   CHECK_FALSE(round_trip(sys, choker_add{1, {}, true}).actor);
-  CHECK_FALSE(round_trip(sys, set_disk_writer{{}}).disk_writer);
+  CHECK(round_trip(sys, set_disk_writers{{{}, {}}}).disk_writers.size() == 2);
   CHECK(round_trip(sys, peer_joined{1, peer_address::v4_address({1, 2, 3, 4}, 5), {}}).peer == 1);
 }
 

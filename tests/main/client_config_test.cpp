@@ -51,10 +51,11 @@ bool operator==(const peer_connection_options& a, const peer_connection_options&
 }
 
 bool operator==(const session_settings& a, const session_settings& b) {
-  const auto& [a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15, a16, a17] = a;
-  const auto& [b1, b2, b3, b4, b5, b6, b7, b8, b9, b10, b11, b12, b13, b14, b15, b16, b17] = b;
-  return std::tie(a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15, a16, a17) ==
-         std::tie(b1, b2, b3, b4, b5, b6, b7, b8, b9, b10, b11, b12, b13, b14, b15, b16, b17);
+  const auto& [a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15, a16, a17, a18] = a;
+  const auto& [b1, b2, b3, b4, b5, b6, b7, b8, b9, b10, b11, b12, b13, b14, b15, b16, b17, b18] = b;
+  return std::tie(a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15, a16, a17,
+                  a18) ==
+         std::tie(b1, b2, b3, b4, b5, b6, b7, b8, b9, b10, b11, b12, b13, b14, b15, b16, b17, b18);
 }
 
 bool operator==(const config_torrent& a, const config_torrent& b) {
@@ -110,6 +111,7 @@ const std::set<std::string> all_keys{
     "limits.max_connections",
     "limits.max_connections_per_torrent",
     "limits.max_incoming_requests",
+    "disk.threads",
     "choker.upload_slots",
     "choker.optimistic_slots",
     "choker.rechoke_interval_s",
@@ -168,6 +170,7 @@ client_config everything_changed() {
   s.max_connections = 300;
   s.max_connections_per_torrent = 60;
   s.max_incoming_requests = 500;
+  s.disk_threads = 3;
   s.choker = {6, 2, 5s, 20s, 90s, 2};
   s.pipeline.block_size = 32 * 1024;
   s.pipeline.in_flight_time = 1500ms;
@@ -393,7 +396,7 @@ TEST_CASE("config: relative paths are taken from the base directory, magnets lef
 TEST_CASE("config: unknown keys are named with their full path and the known ones") {
   CHECK(error_of(R"({"donwload_dir": "x"})") ==
         "test.json: donwload_dir: unknown key (known: listen, download_dir, state_dir, limits, "
-        "choker, pipeline, picker, supervision, connection, tracker, logging, message_log, "
+        "choker, pipeline, picker, supervision, connection, disk, tracker, logging, message_log, "
         "torrents)");
   CHECK(error_of(R"({"choker": {"upload_slots": 2, "uplod_slots": 3}})") ==
         "test.json: choker.uplod_slots: unknown key (known: upload_slots, optimistic_slots, "
