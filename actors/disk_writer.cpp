@@ -49,6 +49,25 @@ void finish_piece(disk_writer_self* self, const disk_writer_config& cfg, std::ui
   if (cfg.torrent_actor) self->send(cfg.torrent_actor, piece_checked{piece, passed});
 }
 
+// Writes one received block, hashing it on the way when it is next in its piece; finishes the
+// piece when it was its last. False when the block is invalid or the write failed (reported).
+bool write_block(disk_writer_self* self, const disk_writer_config& cfg, std::uint32_t piece,
+                 std::uint32_t offset, const block_buffer& data) {
+  auto& st = self->state;
+  auto length = static_cast<std::int64_t>(data.size());
+  // A peer actor checks blocks against its requests; this is the last line of defence.
+  if (!st.cursor->valid_block(piece, offset, length)) return false;
+  if (st.verified.test(piece)) return true;  // a late duplicate of a piece already verified
+  if (st.cursor->at_cursor(piece, offset)) st.cursor->hash_block(piece, data.data(), length);
+  if (auto r = st.storage->write(piece, offset, data.data(), length); !r) {
+    st.cursor->reset(piece);  // the piece must be downloaded again
+    report(self, cfg, r.error(), piece);
+    return false;
+  }
+  if (st.cursor->block_written(piece, offset)) finish_piece(self, cfg, piece);
+  return true;
+}
+
 caf::behavior disk_writer_behavior(disk_writer_self* self, disk_writer_config cfg) {
   auto& st = self->state;
   st.storage.emplace(file_layout(*cfg.torrent), cfg.download_dir, cfg.storage);
@@ -59,30 +78,20 @@ caf::behavior disk_writer_behavior(disk_writer_self* self, disk_writer_config cf
                     : bitfield(cfg.torrent->num_pieces());
   return {
       [=](block_write& w) {
-        auto& st = self->state;
-        auto length = static_cast<std::int64_t>(w.data.size());
-        block_written ack{w.peer, w.piece, w.offset, static_cast<std::uint32_t>(length),
-                          false,  w.credit};
         auto sender = w.ack_to ? w.ack_to : caf::actor_cast<caf::actor>(self->current_sender());
-        auto reply = [&] {
-          if (sender) self->send(sender, ack);
-        };
-        // A peer actor checks blocks against its requests; this is the last line of defence.
-        if (!st.cursor->valid_block(w.piece, w.offset, length)) return reply();
-        if (st.verified.test(w.piece)) {
-          ack.ok = true;  // a late duplicate (endgame) of a piece already verified
-          return reply();
+        bool ok = write_block(self, cfg, w.piece, w.offset, w.data);
+        if (sender)
+          self->send(sender,
+                     block_written{w.peer, w.piece, w.offset,
+                                   static_cast<std::uint32_t>(w.data.size()), ok, w.credit});
+      },
+      [=](block_writes& batch) {
+        std::uint64_t credit = 0;
+        for (auto& b : batch.blocks) {
+          credit += b.credit;
+          write_block(self, cfg, b.block.piece, b.block.offset, b.data);
         }
-        if (st.cursor->at_cursor(w.piece, w.offset))
-          st.cursor->hash_block(w.piece, w.data.data(), length);
-        if (auto r = st.storage->write(w.piece, w.offset, w.data.data(), length); !r) {
-          st.cursor->reset(w.piece);  // the piece must be downloaded again
-          report(self, cfg, r.error(), w.piece);
-          return reply();
-        }
-        ack.ok = true;
-        reply();
-        if (st.cursor->block_written(w.piece, w.offset)) finish_piece(self, cfg, w.piece);
+        if (batch.ack_to) self->send(batch.ack_to, credit_returned{credit});
       },
       [=](const reset_piece& r) {
         if (r.piece < cfg.torrent->num_pieces()) self->state.cursor->reset(r.piece);

@@ -11,12 +11,12 @@
 //   announce worker ──announce_outcome──▶ tracker
 //   peer ──block_write / block_read──▶ disk_writer ──block_written / block_read_result──▶ peer
 //   disk_writer ──piece_checked / disk_failure──▶ piece_manager ──▶ torrent
-//   transport (asio thread) ──peer_handshake_done / peer_wire_in / peer_block_in /
+//   transport (asio thread) ──peer_handshake_done / peer_wire_in / peer_blocks_in /
 //                             peer_send_drained / peer_transport_closed──▶ peer
-//   peer ──peer_registered / peer_pieces / pick_request / block_arrived / peer_choked_us /
+//   peer ──peer_registered / peer_pieces / pick_request / blocks_arrived / peer_choked_us /
 //          requests_returned──▶ piece_manager ──peer_welcome / interest / picked /
 //          cancel_block / have_verified / peer_ban──▶ peer
-//   piece_manager ──block_write / reset_piece──▶ disk_writer ──block_written──▶ peer
+//   piece_manager ──block_writes / reset_piece──▶ disk_writer ──credit_returned──▶ peer
 //   piece_manager ──piece_verified / piece_failed_hash──▶ torrent
 //   peer ──peer_joined / peer_report──▶ torrent ──peer_gone──▶ piece_manager, choker
 //   peer ──choker_interest──▶ choker ──set_choke──▶ peer;  torrent ──choker_add /
@@ -38,6 +38,7 @@
 #include <caf/actor.hpp>
 
 #include "actors/block_pool.hpp"
+#include "actors/peer_connection.hpp"
 #include "actors/session_settings.hpp"
 #include "actors/torrent_progress.hpp"
 #include "engine/piece_picker.hpp"
@@ -326,11 +327,9 @@ typename Inspector::result_type inspect(Inspector& f, peer_wire_in& x) {
   return f(caf::meta::type_name("peer_wire_in"), x.id, x.a, x.b, x.c, x.bytes, x.credit);
 }
 
-// A piece message's block (local only: a pooled buffer).
-struct peer_block_in {
-  std::uint32_t piece = 0;
-  std::uint32_t offset = 0;
-  block_buffer data;
+// The blocks of one read (local only: pooled buffers), for on_blocks.
+struct peer_blocks_in {
+  std::vector<received_block> blocks;
   std::uint64_t credit = 0;
 };
 
@@ -425,16 +424,36 @@ typename Inspector::result_type inspect(Inspector& f, picked& x) {
   return f(caf::meta::type_name("picked"), x.blocks, x.interesting);
 }
 
-// A block this peer had requested arrived (local only: a pooled buffer). The piece manager
-// forwards it to the disk writer or drops it; either way `ack_to` gets a block_written with
-// the credit.
-struct block_arrived {
-  std::uint64_t peer = 0;
+// Several blocks this peer had requested (local only): what block_arrived is for one, with
+// each block's credit; the piece manager forwards each disk writer its share as one
+// block_writes, and every block's credit comes back to `ack_to` in a credit_returned.
+struct arrived_block {
   block_request block;
   block_buffer data;
   std::uint64_t credit = 0;
+};
+
+struct blocks_arrived {
+  std::uint64_t peer = 0;
+  std::vector<arrived_block> blocks;
   caf::actor ack_to;
 };
+
+struct block_writes {
+  std::uint64_t peer = 0;
+  std::vector<arrived_block> blocks;
+  caf::actor ack_to;
+};
+
+// Deliveries are done with (written, or dropped): the connection may read that much more.
+struct credit_returned {
+  std::uint64_t credit = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, credit_returned& x) {
+  return f(caf::meta::type_name("credit_returned"), x.credit);
+}
 
 struct peer_choked_us {
   std::uint64_t peer = 0;
@@ -775,6 +794,7 @@ typename Inspector::result_type inspect(Inspector& f, torrent_stopped& x) {
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(actorrent::block_write)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(actorrent::block_read_result)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(actorrent::peer_block_in)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(actorrent::block_arrived)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(actorrent::add_torrent)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(actorrent::peer_blocks_in)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(actorrent::blocks_arrived)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(actorrent::block_writes)

@@ -359,22 +359,26 @@ void on_wire(peer_self* self, peer_wire_in& m) {
   }
 }
 
-void on_block(peer_self* self, peer_block_in& b) {
+void on_blocks(peer_self* self, peer_blocks_in& in) {
   auto& st = self->state;
-  block_request r{b.piece, b.offset, static_cast<std::uint32_t>(b.data.size())};
   auto t = now();
-  auto it = st.outstanding.find(r);
-  if (it != st.outstanding.end() && it->length == r.length) {
-    st.outstanding.erase(it);
-  } else if (st.stale.erase(r) == 0) {
-    return violation(self, "sent piece " + std::to_string(r.piece) + " offset " +
-                               std::to_string(r.offset) + " length " + std::to_string(r.length) +
-                               ", which was never requested");
+  blocks_arrived out{st.key, {}, caf::actor_cast<caf::actor>(self)};
+  out.blocks.reserve(in.blocks.size());
+  for (auto& b : in.blocks) {
+    block_request r{b.index, b.begin, static_cast<std::uint32_t>(b.data.size())};
+    auto it = st.outstanding.find(r);
+    if (it != st.outstanding.end() && it->length == r.length) {
+      st.outstanding.erase(it);
+    } else if (st.stale.erase(r) == 0) {
+      return violation(self, "sent piece " + std::to_string(r.piece) + " offset " +
+                                 std::to_string(r.offset) + " length " + std::to_string(r.length) +
+                                 ", which was never requested");
+    }
+    st.pipeline->on_block_received(t);
+    st.down.add(r.length, t);
+    out.blocks.push_back(arrived_block{r, std::move(b.data), b.credit});
   }
-  st.pipeline->on_block_received(t);
-  st.down.add(r.length, t);
-  self->send(st.ctx->piece_manager, block_arrived{st.key, r, std::move(b.data), b.credit,
-                                                  caf::actor_cast<caf::actor>(self)});
+  self->send(st.ctx->piece_manager, std::move(out));
   maybe_request(self);
 }
 
@@ -464,9 +468,9 @@ caf::behavior peer_behavior(peer_self* self, std::shared_ptr<const torrent_conte
         on_wire(self, m);
         if (self->state.conn) self->state.conn->grant(credit);
       },
-      [=](peer_block_in& b) { on_block(self, b); },
-      [=](const block_written& w) {
-        if (self->state.conn) self->state.conn->grant(w.credit);
+      [=](peer_blocks_in& b) { on_blocks(self, b); },
+      [=](const credit_returned& c) {
+        if (self->state.conn) self->state.conn->grant(c.credit);
       },
       [=](const peer_send_drained&) {
         self->state.send_backlogged = false;
@@ -560,9 +564,8 @@ peer_connection_callbacks forwarding_callbacks(std::function<caf::actor()> targe
   cb.on_message = [target](const wire::message& m, std::size_t credit) {
     if (auto a = target()) caf::anon_send(a, to_wire_in(m, credit));
   };
-  cb.on_block = [target](std::uint32_t index, std::uint32_t begin, block_buffer block,
-                         std::size_t credit) {
-    if (auto a = target()) caf::anon_send(a, peer_block_in{index, begin, std::move(block), credit});
+  cb.on_blocks = [target](std::vector<received_block> blocks, std::size_t credit) {
+    if (auto a = target()) caf::anon_send(a, peer_blocks_in{std::move(blocks), credit});
   };
   cb.on_write_queue_drained = [target] {
     if (auto a = target()) caf::anon_send(a, peer_send_drained{});

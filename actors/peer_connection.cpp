@@ -98,8 +98,15 @@ class peer_connection::core : public std::enable_shared_from_this<core> {
     return true;
   }
 
+  // Grants are summed here and handed to the io thread by one post at a time: a consumer
+  // that grants per block would otherwise cost a post (and a wake-up) per block.
   void post_grant(std::size_t credit) {
-    asio::post(io_, [self = shared_from_this(), credit] { self->on_grant(credit); });
+    granted_.fetch_add(credit);
+    if (grant_posted_.exchange(true)) return;
+    asio::post(io_, [self = shared_from_this()] {
+      self->grant_posted_.store(false);
+      self->on_grant(self->granted_.exchange(0));
+    });
   }
 
   void post_close(std::string reason) {
@@ -165,6 +172,8 @@ class peer_connection::core : public std::enable_shared_from_this<core> {
   void fail(const std::string& reason) {
     if (phase_ == phase::closed) return;
     phase_ = phase::closed;
+    batch_.clear();  // nothing is delivered after the end
+    batch_credit_ = 0;
     ending_.store(true);
     error_code ignored;
     socket_.close(ignored);
@@ -315,6 +324,7 @@ class peer_connection::core : public std::enable_shared_from_this<core> {
   void process() {
     while (phase_ == phase::open) {
       if (charged_ >= options_.receive_credit) {
+        if (!flush_blocks()) return;
         paused_ = true;
         read_pauses_.fetch_add(1);
         return;
@@ -329,10 +339,21 @@ class peer_connection::core : public std::enable_shared_from_this<core> {
       if (!*next) {
         // The framer keeps a partial frame itself, so the buffer is free again.
         in_begin_ = in_end_ = 0;
+        if (!flush_blocks()) return;
         return start_read();
       }
       if (!deliver(**next)) return;
     }
+  }
+
+  // Hands the blocks gathered for on_blocks over; false when the connection has ended.
+  bool flush_blocks() {
+    if (batch_.empty()) return true;
+    std::vector<received_block> blocks;
+    blocks.swap(batch_);
+    const std::size_t credit = batch_credit_;
+    batch_credit_ = 0;
+    return invoke([&] { callbacks_.on_blocks(std::move(blocks), credit); });
   }
 
   bool deliver(const frame& f) {
@@ -352,7 +373,7 @@ class peer_connection::core : public std::enable_shared_from_this<core> {
         return false;
       }
       payload_received_.fetch_add(size);
-      if (!callbacks_.on_block) return true;
+      if (!callbacks_.on_block && !callbacks_.on_blocks) return true;
       block_buffer block;
       try {
         block = pool_->acquire();
@@ -366,8 +387,14 @@ class peer_connection::core : public std::enable_shared_from_this<core> {
       // Charged by capacity: what a tiny block pins is a whole pooled buffer.
       const std::size_t credit = block.capacity() + delivery_overhead;
       charged_ += credit;
+      if (callbacks_.on_blocks) {
+        batch_.push_back(received_block{p->index, p->begin, std::move(block), credit});
+        batch_credit_ += credit;
+        return true;
+      }
       return invoke([&] { callbacks_.on_block(p->index, p->begin, std::move(block), credit); });
     }
+    if (!flush_blocks()) return false;  // what came before this message is delivered first
     if (!callbacks_.on_message) return true;
     const std::size_t credit = length_prefix + f.payload.size() + delivery_overhead;
     charged_ += credit;
@@ -574,7 +601,11 @@ class peer_connection::core : public std::enable_shared_from_this<core> {
   std::size_t in_end_ = 0;
   bool reading_ = false;
   bool paused_ = false;
-  std::size_t charged_ = 0;  // credits delivered and not granted back
+  std::size_t charged_ = 0;            // credits delivered and not granted back
+  std::vector<received_block> batch_;  // framed, not yet handed to on_blocks
+  std::size_t batch_credit_ = 0;
+  std::atomic<std::size_t> granted_{0};  // granted, not yet applied on the io thread
+  std::atomic<bool> grant_posted_{false};
   wire_framer framer_;
 
   // Writing: pending_ waits for the write of in_flight_ to finish.

@@ -50,6 +50,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -95,6 +96,13 @@ struct peer_connection_options {
   std::chrono::milliseconds keep_alive_interval{60'000};
 };
 
+struct received_block {
+  std::uint32_t index = 0;
+  std::uint32_t begin = 0;
+  block_buffer data;
+  std::size_t credit = 0;  // this block's part of the delivery's credit
+};
+
 struct peer_connection_callbacks {
   // Incoming only: the remote handshake's info-hash has arrived; answer with our handshake
   // for that torrent (its info_hash is set to the one asked for), or nullopt to reject.
@@ -109,6 +117,10 @@ struct peer_connection_callbacks {
   std::function<void(std::uint32_t index, std::uint32_t begin, block_buffer block,
                      std::size_t credit)>
       on_block;
+  // Instead of on_block when set: the blocks framed from one read, in stream order, with the
+  // sum of their credits, in one call (one message to the actor instead of one per block).
+  // A non-piece message between blocks is delivered after the blocks before it.
+  std::function<void(std::vector<received_block> blocks, std::size_t credit)> on_blocks;
   std::function<void()> on_write_queue_drained;
   std::function<void(const std::string& reason)> on_closed;
 };

@@ -106,19 +106,23 @@ caf::behavior piece_manager_behavior(piece_manager_self* self, piece_manager_con
         out.interesting = picker.is_interesting(r.peer);
         return out;
       },
-      [=](block_arrived& b) {
+      [=](blocks_arrived& b) {
         auto& st = self->state;
-        auto arrival = st.picker->block_received(b.peer, b.block);
-        send_cancels(self, arrival.cancels);
-        auto dw = st.disk_writer_for(b.block.piece);
-        if (arrival.accepted && dw) {
-          self->send(*dw, block_write{b.peer, b.block.piece, b.block.offset, std::move(b.data),
-                                      b.credit, b.ack_to});
-          return;
+        std::uint64_t dropped_credit = 0;
+        std::vector<std::vector<arrived_block>> per_writer(st.disk_writers.size());
+        for (auto& a : b.blocks) {
+          auto arrival = st.picker->block_received(b.peer, a.block);
+          send_cancels(self, arrival.cancels);
+          if (arrival.accepted && !per_writer.empty())
+            per_writer[a.block.piece % per_writer.size()].push_back(std::move(a));
+          else
+            dropped_credit += a.credit;  // a duplicate, or no disk writer yet: drop the bytes
         }
-        if (b.ack_to)
-          self->send(b.ack_to, block_written{b.peer, b.block.piece, b.block.offset, b.block.length,
-                                             true, b.credit});
+        for (std::size_t i = 0; i < per_writer.size(); ++i)
+          if (!per_writer[i].empty())
+            self->send(st.disk_writers[i],
+                       block_writes{b.peer, std::move(per_writer[i]), b.ack_to});
+        if (dropped_credit > 0 && b.ack_to) self->send(b.ack_to, credit_returned{dropped_credit});
       },
       [=](const peer_choked_us& c) {
         self->state.picker->peer_choked_us(c.peer, c.fast_extension);
