@@ -774,6 +774,7 @@ void piece_picker::pick_endgame(peer_key peer, peer_info& p, std::size_t max,
     for (std::uint32_t b = 0; b < d.blocks.size(); ++b) {
       const auto& info = d.blocks[b];
       if (info.received || info.requests == 0 || info.requests >= cap || mine[b]) continue;
+      if (now - oldest[b] < config_.endgame_min_age) continue;
       candidates.push_back({info.requests, oldest[b], d.piece, b});
     }
   }

@@ -12,9 +12,10 @@
 //      pieces;
 //      or, in sequential mode, the lowest-index wanted piece (streaming), partial or not;
 //   3. in endgame only (no wanted block is left unrequested), blocks already requested from
-//      other peers, never twice from the same peer, at most `endgame_max_requests_per_block`
-//      requests per block, least duplicated and longest outstanding first; when one arrives
-//      the others are reported for CANCEL. (Not to or from suspects, see below.)
+//      other peers at least `endgame_min_age` ago, never twice from the same peer, at most
+//      `endgame_max_requests_per_block` requests per block, least duplicated and longest
+//      outstanding first; when one arrives the others are reported for CANCEL. (Not to or
+//      from suspects, see below.)
 //
 // Cost, for N pieces, C startable pieces, m of them this peer has, B blocks per piece:
 //   peer_has                     O(1); O(N) once when the peer turns out to have every piece
@@ -98,6 +99,11 @@ struct piece_picker_config {
   bool sequential = false;
   // In endgame a block may be requested from this many peers at once (the first included).
   std::uint32_t endgame_max_requests_per_block = 2;
+  // ... but only once its first request is this old: with deep pipelines every block is
+  // requested long before the last arrives, and duplicating blocks that are on their way
+  // wasted 13-53 % of a small swarm's downloads (tests/integration/swarm_download_test.py).
+  // A block that has waited this long is late enough to be worth asking someone else.
+  engine_clock::duration endgame_min_age = std::chrono::milliseconds{1000};
   // N: total charges that ban a peer whatever the other contributors were.
   std::uint32_t max_hash_failures = 3;
   // Ban the sole contributor of a failed piece at once (see the header comment).

@@ -295,6 +295,9 @@ const table<client_config>& client_table() {
             "endgame_max_requests_per_block",
             [](auto& c) -> auto& { return c.session.picker.endgame_max_requests_per_block; }, 1,
             100)
+        .duration<milliseconds>(
+            "endgame_min_age_ms", [](auto& c) -> auto& { return c.session.picker.endgame_min_age; },
+            0, week_s * 1000, "milliseconds")
         .integer(
             "max_hash_failures",
             [](auto& c) -> auto& { return c.session.picker.max_hash_failures; }, 1, 1000)

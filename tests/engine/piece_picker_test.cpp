@@ -29,9 +29,12 @@ bitfield all_but(std::size_t n, std::initializer_list<std::size_t> unset) {
   return b;
 }
 
+// Endgame duplicates at once, so that the tests below need no clock; the minimum age has its
+// own test.
 piece_picker_config seeded(std::uint64_t seed = 1) {
   piece_picker_config c;
   c.rng_seed = seed;
+  c.endgame_min_age = engine_clock::duration::zero();
   return c;
 }
 
@@ -292,6 +295,26 @@ TEST_CASE("piece picker: endgame duplicates go to other peers and arrivals cance
   auto arrival = pp3.block_received(3, third[0]);
   REQUIRE(arrival.cancels.size() == 1);
   CHECK(arrival.cancels[0].first == 1);
+}
+
+TEST_CASE("piece picker: endgame duplicates only blocks outstanding for endgame_min_age",
+          "[piece_picker]") {
+  piece_picker_config c = seeded();
+  c.endgame_min_age = std::chrono::milliseconds(1000);
+  auto pp = uniform(1, 4, c);
+  pp.peer_has_all(1);
+  pp.peer_has_all(2);
+  REQUIRE(pp.pick(1, 2, t0).size() == 2);
+  REQUIRE(pp.pick(1, 2, t0 + std::chrono::milliseconds(600)).size() == 2);
+  CHECK(pp.in_endgame());
+  // Nothing has waited a second yet: blocks on their way are not asked for twice.
+  CHECK(pp.pick(2, 4, t0 + std::chrono::milliseconds(900)).empty());
+  // The first two have; the last two have not.
+  auto late = pp.pick(2, 4, t0 + std::chrono::milliseconds(1100));
+  CHECK(late == std::vector<block_request>{blk(0, 0), blk(0, 1)});
+  CHECK(pp.pick(2, 4, t0 + std::chrono::milliseconds(1700)).size() == 2);
+  CHECK(pp.requests_in_flight() == 8);
+  CHECK(pp.check_invariants() == "");
 }
 
 TEST_CASE("piece picker: a peer that leaves returns its blocks to the pool", "[piece_picker]") {

@@ -29,9 +29,9 @@ bool operator==(const request_pipeline_config& a, const request_pipeline_config&
 }
 
 bool operator==(const piece_picker_config& a, const piece_picker_config& b) {
-  const auto& [a1, a2, a3, a4, a5, a6] = a;
-  const auto& [b1, b2, b3, b4, b5, b6] = b;
-  return std::tie(a1, a2, a3, a4, a5, a6) == std::tie(b1, b2, b3, b4, b5, b6);
+  const auto& [a1, a2, a3, a4, a5, a6, a7] = a;
+  const auto& [b1, b2, b3, b4, b5, b6, b7] = b;
+  return std::tie(a1, a2, a3, a4, a5, a6, a7) == std::tie(b1, b2, b3, b4, b5, b6, b7);
 }
 
 bool operator==(const restart_policy_config& a, const restart_policy_config& b) {
@@ -128,6 +128,7 @@ const std::set<std::string> all_keys{
     "pipeline.snub_timeout_s",
     "picker.sequential",
     "picker.endgame_max_requests_per_block",
+    "picker.endgame_min_age_ms",
     "picker.max_hash_failures",
     "picker.ban_sole_contributor",
     "picker.idle_piece_takeover_s",
@@ -180,7 +181,7 @@ client_config everything_changed() {
   s.pipeline.ramp_time = 2500ms;
   s.pipeline.snubbed_depth = 2;
   s.pipeline.snub_timeout = 45s;
-  s.picker = {true, 3, 5, false, 40s, 1234};
+  s.picker = {true, 3, 250ms, 5, false, 40s, 1234};
   s.supervision = {500ms, 60s, 7, 300s, 600s, 30s, 100};
   auto& cn = s.connection;
   cn.read_buffer_size = 256 * 1024;
