@@ -87,6 +87,13 @@ def main():
                     on_disk = " (the data on disk is " + ("complete and identical)" if whole else "not complete)")
                 r.check(same and not fmt, f"{d.label}: exit 0, data identical ({d.elapsed:.1f} s)",
                         ("data differs; " if rc == 0 and not same else "") + fmt + d.describe() + on_disk)
+            # Endgame duplicates are the only bytes fetched twice; they must stay a small share.
+            size = sum(os.path.getsize(os.path.join(dp, f)) for dp, _, fs in os.walk(os.path.join(src, NAME))
+                       for f in fs)
+            fetched = [(d.last() or {}).get("downloaded", 0) for d in leechers]
+            r.check(all(f <= 1.25 * size for f in fetched),
+                    "leechers fetched at most 1.25 x the torrent's size: " +
+                    ", ".join(f"{f / size:.2f}" for f in fetched))
 
             seeding = [su.wait_for_state(d, ("seeding",), 20) for d in partial]
             lasts = [d.last() or {} for d in partial]
