@@ -28,6 +28,9 @@ void register_message_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<reset_piece>("reset_piece");
   cfg.add_message_type<set_disk_writers>("set_disk_writers");
   cfg.add_message_type<flush_storage>("flush_storage");
+  cfg.add_message_type<peer_wire_batch>("peer_wire_batch");
+  cfg.add_message_type<block_reads>("block_reads");
+  cfg.add_message_type<std::vector<peer_wire_in>>("std::vector<peer_wire_in>");
   cfg.add_message_type<credit_returned>("credit_returned");
   cfg.add_message_type<storage_flushed>("storage_flushed");
   cfg.add_message_type<storage_checked>("storage_checked");

@@ -68,6 +68,32 @@ bool write_block(disk_writer_self* self, const disk_writer_config& cfg, std::uin
   return true;
 }
 
+// One block to upload, from a verified piece.
+block_read_result read_block(disk_writer_self* self, const disk_writer_config& cfg,
+                             const block_read& r) {
+  auto& st = self->state;
+  block_read_result out{r.piece, r.offset, {}, false, {}};
+  if (!st.storage->layout().valid_block(r.piece, r.offset, r.length) ||
+      r.length > cfg.pool->block_size()) {
+    out.error = "block out of range";
+    return out;
+  }
+  if (!st.verified.test(r.piece)) {
+    out.error = "piece not verified";
+    return out;
+  }
+  out.data = cfg.pool->acquire();
+  if (auto res = st.storage->read(r.piece, r.offset, r.length, out.data.data()); !res) {
+    report(self, cfg, res.error(), r.piece);
+    out.data = block_buffer();
+    out.error = res.error().to_string();
+    return out;
+  }
+  out.data.resize(r.length);
+  out.ok = true;
+  return out;
+}
+
 caf::behavior disk_writer_behavior(disk_writer_self* self, disk_writer_config cfg) {
   auto& st = self->state;
   st.storage.emplace(file_layout(*cfg.torrent), cfg.download_dir, cfg.storage);
@@ -114,27 +140,12 @@ caf::behavior disk_writer_behavior(disk_writer_self* self, disk_writer_config cf
         if (!saved) return resume_saved{false, saved.error()};
         return resume_saved{true, {}};
       },
-      [=](const block_read& r) -> block_read_result {
-        auto& st = self->state;
-        block_read_result out{r.piece, r.offset, {}, false, {}};
-        if (!st.storage->layout().valid_block(r.piece, r.offset, r.length) ||
-            r.length > cfg.pool->block_size()) {
-          out.error = "block out of range";
-          return out;
-        }
-        if (!st.verified.test(r.piece)) {
-          out.error = "piece not verified";
-          return out;
-        }
-        out.data = cfg.pool->acquire();
-        if (auto res = st.storage->read(r.piece, r.offset, r.length, out.data.data()); !res) {
-          report(self, cfg, res.error(), r.piece);
-          out.data = block_buffer();
-          out.error = res.error().to_string();
-          return out;
-        }
-        out.data.resize(r.length);
-        out.ok = true;
+      [=](const block_read& r) -> block_read_result { return read_block(self, cfg, r); },
+      [=](const block_reads& rs) -> blocks_read {
+        blocks_read out;
+        out.results.reserve(rs.blocks.size());
+        for (const auto& b : rs.blocks)
+          out.results.push_back(read_block(self, cfg, block_read{b.piece, b.offset, b.length}));
         return out;
       },
   };

@@ -255,12 +255,27 @@ typename Inspector::result_type inspect(Inspector& f, block_read& x) {
   return f(caf::meta::type_name("block_read"), x.piece, x.offset, x.length);
 }
 
+// Several blocks to upload, read in one message; the reply is a blocks_read with one result
+// per request, in order.
+struct block_reads {
+  std::vector<block_request> blocks;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, block_reads& x) {
+  return f(caf::meta::type_name("block_reads"), x.blocks);
+}
+
 struct block_read_result {
   std::uint32_t piece = 0;
   std::uint32_t offset = 0;
   block_buffer data;  // empty when !ok
   bool ok = false;
   std::string error;
+};
+
+struct blocks_read {
+  std::vector<block_read_result> results;
 };
 
 // ---- disk writer → torrent ----
@@ -325,6 +340,17 @@ struct peer_wire_in {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, peer_wire_in& x) {
   return f(caf::meta::type_name("peer_wire_in"), x.id, x.a, x.b, x.c, x.bytes, x.credit);
+}
+
+// The other messages of one read, in order, with the sum of their credits.
+struct peer_wire_batch {
+  std::vector<peer_wire_in> messages;
+  std::uint64_t credit = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, peer_wire_batch& x) {
+  return f(caf::meta::type_name("peer_wire_batch"), x.messages, x.credit);
 }
 
 // The blocks of one read (local only: pooled buffers), for on_blocks.
@@ -794,6 +820,7 @@ typename Inspector::result_type inspect(Inspector& f, torrent_stopped& x) {
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(actorrent::block_write)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(actorrent::block_read_result)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(actorrent::blocks_read)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(actorrent::add_torrent)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(actorrent::peer_blocks_in)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(actorrent::blocks_arrived)

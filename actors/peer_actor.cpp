@@ -23,8 +23,8 @@ using std::chrono::seconds;
 // Blocks we cancelled, or whose requests a choke voided, may still arrive (they crossed our
 // message on the wire); they are accepted, not taken for unrequested data. Bounded.
 constexpr std::size_t max_stale_requests = 2048;
-// Block reads in flight to the disk writer per peer: enough to keep the socket busy.
-constexpr std::size_t max_reads_in_flight = 8;
+// Blocks being read by the disk writers for one peer: enough to keep its socket busy.
+constexpr std::size_t max_reads_in_flight = 128;
 // Bandwidth is asked for in chunks of this many blocks: few messages, a small burst.
 constexpr std::uint32_t quota_blocks = 4;
 constexpr std::uint32_t block_bytes = 16 * 1024;
@@ -38,6 +38,7 @@ struct peer_state {
   peer_address address;
   std::uint32_t num_pieces = 0;
 
+  bool ended = false;  // quit() was called: handle nothing more of the current batch
   bool handshake_done = false;
   bool registered = false;  // the piece manager knows us and our BITFIELD is sent
   bool fast = false;        // both sides set BEP 6's bit
@@ -99,11 +100,13 @@ void report(peer_self* self) {
 }
 
 void end(peer_self* self, peer_exit code, std::string reason) {
+  self->state.ended = true;
   report(self);
   self->quit(make_peer_exit(code, std::move(reason)));
 }
 
 void end_normally(peer_self* self) {
+  self->state.ended = true;
   report(self);
   self->quit();
 }
@@ -222,37 +225,55 @@ void return_outstanding(peer_self* self, bool timed_out) {
   self->send(st.ctx->piece_manager, requests_returned{st.key, std::move(blocks), timed_out});
 }
 
+// Moves queued requests to the disk writers, one block_reads per writer, and sends what
+// comes back with one send_blocks: a few messages per burst of requests, not four per block.
 void pump_uploads(peer_self* self) {
   auto& st = self->state;
-  while (st.reads_in_flight < max_reads_in_flight && !st.upload_queue.empty() &&
-         !st.send_backlogged && !st.am_choking) {
+  if (st.send_backlogged || st.am_choking || !st.conn) return;
+  const auto writers = st.ctx->disk_writers.size();
+  std::vector<std::vector<block_request>> per_writer(writers);
+  std::size_t taken = 0;
+  while (st.reads_in_flight + taken < max_reads_in_flight && !st.upload_queue.empty()) {
     auto r = st.upload_queue.front();
     if (st.ctx->limit_upload) {
       if (st.upload_quota < r.length) {
         ask_quota(self, transfer_direction::upload);
-        return;
+        break;
       }
       st.upload_quota -= r.length;
     }
     st.upload_queue.pop_front();
-    ++st.reads_in_flight;
-    self->request(st.ctx->disk_writer_for(r.piece), caf::infinite,
-                  block_read{r.piece, r.offset, r.length})
+    per_writer[r.piece % writers].push_back(r);
+    ++taken;
+  }
+  for (std::size_t i = 0; i < writers; ++i) {
+    if (per_writer[i].empty()) continue;
+    const auto count = per_writer[i].size();
+    st.reads_in_flight += count;
+    self->request(st.ctx->disk_writers[i], caf::infinite, block_reads{std::move(per_writer[i])})
         .then(
-            [=](block_read_result& res) {
+            [=](blocks_read& res) {
               auto& st = self->state;
-              --st.reads_in_flight;
-              if (res.ok && !st.am_choking && st.conn) {
-                auto n = res.data.size();
-                st.conn->send_block(res.piece, res.offset, std::move(res.data));
-                st.up.add(n, now());
-                if (st.conn->queued_bytes() >= st.ctx->connection.send_low_water)
-                  st.send_backlogged = true;
+              st.reads_in_flight -= count;
+              if (!st.am_choking && st.conn) {
+                std::vector<peer_connection::outgoing_block> out;
+                std::uint64_t bytes = 0;
+                for (auto& r : res.results) {
+                  if (!r.ok) continue;
+                  bytes += r.data.size();
+                  out.push_back({r.piece, r.offset, std::move(r.data)});
+                }
+                if (!out.empty()) {
+                  st.conn->send_blocks(std::move(out));
+                  st.up.add(bytes, now());
+                  if (st.conn->queued_bytes() >= st.ctx->connection.send_low_water)
+                    st.send_backlogged = true;
+                }
               }
               pump_uploads(self);
             },
             [=](caf::error&) {
-              --self->state.reads_in_flight;
+              self->state.reads_in_flight -= count;
               pump_uploads(self);
             });
   }
@@ -272,8 +293,7 @@ void on_remote_request(peer_self* self, const block_request& r) {
   if (st.am_choking || !st.ours.test(r.piece) ||
       st.upload_queue.size() >= st.ctx->max_incoming_requests)
     return reject();
-  st.upload_queue.push_back(r);
-  pump_uploads(self);
+  st.upload_queue.push_back(r);  // read when the batch this request came in is handled
 }
 
 void on_wire(peer_self* self, peer_wire_in& m) {
@@ -463,10 +483,13 @@ caf::behavior peer_behavior(peer_self* self, std::shared_ptr<const torrent_conte
   self->delayed_send(self, seconds{1}, tick_atom::value);
   return {
       [=](const peer_handshake_done& h) { on_handshake(self, h); },
-      [=](peer_wire_in& m) {
-        auto credit = m.credit;
-        on_wire(self, m);
-        if (self->state.conn) self->state.conn->grant(credit);
+      [=](peer_wire_batch& batch) {
+        for (auto& m : batch.messages) {
+          on_wire(self, m);
+          if (self->state.ended) return;
+        }
+        if (self->state.conn) self->state.conn->grant(batch.credit);
+        pump_uploads(self);
       },
       [=](peer_blocks_in& b) { on_blocks(self, b); },
       [=](const credit_returned& c) {
@@ -555,22 +578,36 @@ peer_wire_in to_wire_in(const wire::message& m, std::size_t credit) {
 }  // namespace
 
 peer_connection_callbacks forwarding_callbacks(std::function<caf::actor()> target) {
+  // The messages of one read burst are gathered and sent as one peer_wire_batch at the burst's
+  // end (or before blocks or the end of the connection, to keep the stream's order). Every
+  // callback runs on the io thread, one at a time: the buffer needs no lock.
+  auto pending = std::make_shared<peer_wire_batch>();
+  auto flush = [target, pending] {
+    if (pending->messages.empty()) return;
+    peer_wire_batch batch;
+    std::swap(batch, *pending);
+    if (auto a = target()) caf::anon_send(a, std::move(batch));
+  };
   peer_connection_callbacks cb;
   cb.on_handshake = [target](const handshake& remote) {
     if (auto a = target())
       caf::anon_send(a, peer_handshake_done{remote.peer_id, remote.supports_fast_extension(),
                                             remote.supports_extension_protocol()});
   };
-  cb.on_message = [target](const wire::message& m, std::size_t credit) {
-    if (auto a = target()) caf::anon_send(a, to_wire_in(m, credit));
+  cb.on_message = [pending](const wire::message& m, std::size_t credit) {
+    pending->messages.push_back(to_wire_in(m, credit));
+    pending->credit += credit;
   };
-  cb.on_blocks = [target](std::vector<received_block> blocks, std::size_t credit) {
+  cb.on_burst_end = flush;
+  cb.on_blocks = [target, flush](std::vector<received_block> blocks, std::size_t credit) {
+    flush();
     if (auto a = target()) caf::anon_send(a, peer_blocks_in{std::move(blocks), credit});
   };
   cb.on_write_queue_drained = [target] {
     if (auto a = target()) caf::anon_send(a, peer_send_drained{});
   };
-  cb.on_closed = [target](const std::string& reason) {
+  cb.on_closed = [target, flush](const std::string& reason) {
+    flush();
     if (auto a = target()) caf::anon_send(a, peer_transport_closed{reason});
   };
   return cb;

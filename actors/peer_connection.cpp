@@ -76,6 +76,13 @@ class peer_connection::core : public std::enable_shared_from_this<core> {
     if (!read_buffer_) throw std::bad_alloc();
   }
 
+  struct out_item {
+    std::string bytes;        // encoded messages, or a piece header (13 bytes: no allocation)
+    block_buffer block;       // the block behind the header, shared with the sender
+    std::size_t payload = 0;  // block bytes among them, for the stats
+    std::size_t size() const { return bytes.size() + block.size(); }
+  };
+
   // ---- any thread ----
 
   bool post_item(std::string bytes, block_buffer block, std::size_t payload) {
@@ -100,6 +107,26 @@ class peer_connection::core : public std::enable_shared_from_this<core> {
 
   // Grants are summed here and handed to the io thread by one post at a time: a consumer
   // that grants per block would otherwise cost a post (and a wake-up) per block.
+  // One post for several items (a batch of blocks); all or nothing against the queue limit.
+  template <class Items>
+  bool post_items(Items items, std::size_t n, std::size_t payload) {
+    if (ending_.load()) return false;
+    const std::size_t total = queued_.fetch_add(n) + n;
+    if (total > options_.send_queue_limit) {
+      queued_.fetch_sub(n);
+      post_close("send queue limit of " + std::to_string(options_.send_queue_limit) +
+                 " bytes exceeded (the sender ignored queued_bytes())");
+      return false;
+    }
+    if (total >= options_.send_low_water) drain_wanted_.store(true);
+    asio::post(io_, [self = shared_from_this(), items = std::move(items), payload]() mutable {
+      (void)payload;
+      for (auto& item : items)
+        self->enqueue(std::move(item));
+    });
+    return true;
+  }
+
   void post_grant(std::size_t credit) {
     granted_.fetch_add(credit);
     if (grant_posted_.exchange(true)) return;
@@ -201,13 +228,6 @@ class peer_connection::core : public std::enable_shared_from_this<core> {
 
  private:
   enum class phase : std::uint8_t { idle, connecting, handshaking, open, closed };
-
-  struct out_item {
-    std::string bytes;        // encoded messages, or a piece header (13 bytes: no allocation)
-    block_buffer block;       // the block behind the header, shared with the sender
-    std::size_t payload = 0;  // block bytes among them, for the stats
-    std::size_t size() const { return bytes.size() + block.size(); }
-  };
 
   void set_buffer_sizes() {
     error_code ignored;
@@ -324,7 +344,7 @@ class peer_connection::core : public std::enable_shared_from_this<core> {
   void process() {
     while (phase_ == phase::open) {
       if (charged_ >= options_.receive_credit) {
-        if (!flush_blocks()) return;
+        if (!flush_blocks() || !end_burst()) return;
         paused_ = true;
         read_pauses_.fetch_add(1);
         return;
@@ -339,11 +359,16 @@ class peer_connection::core : public std::enable_shared_from_this<core> {
       if (!*next) {
         // The framer keeps a partial frame itself, so the buffer is free again.
         in_begin_ = in_end_ = 0;
-        if (!flush_blocks()) return;
+        if (!flush_blocks() || !end_burst()) return;
         return start_read();
       }
       if (!deliver(**next)) return;
     }
+  }
+
+  bool end_burst() {
+    if (!callbacks_.on_burst_end) return true;
+    return invoke([&] { callbacks_.on_burst_end(); });
   }
 
   // Hands the blocks gathered for on_blocks over; false when the connection has ended.
@@ -672,6 +697,23 @@ bool peer_connection::send_block(std::uint32_t index, std::uint32_t begin, block
   const auto header = wire::piece_header(index, begin, static_cast<std::uint32_t>(block.size()));
   const std::size_t payload = block.size();
   return core_->post_item(std::string(header.data(), header.size()), std::move(block), payload);
+}
+
+bool peer_connection::send_blocks(std::vector<outgoing_block> blocks) {
+  std::vector<core::out_item> items;
+  items.reserve(blocks.size());
+  std::size_t n = 0;
+  std::size_t payload = 0;
+  for (auto& b : blocks) {
+    const auto header =
+        wire::piece_header(b.index, b.begin, static_cast<std::uint32_t>(b.block.size()));
+    n += header.size() + b.block.size();
+    payload += b.block.size();
+    const std::size_t size = b.block.size();
+    items.push_back(
+        core::out_item{std::string(header.data(), header.size()), std::move(b.block), size});
+  }
+  return core_->post_items(std::move(items), n, payload);
 }
 
 void peer_connection::grant(std::size_t credit) {

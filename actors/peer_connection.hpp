@@ -121,6 +121,9 @@ struct peer_connection_callbacks {
   // sum of their credits, in one call (one message to the actor instead of one per block).
   // A non-piece message between blocks is delivered after the blocks before it.
   std::function<void(std::vector<received_block> blocks, std::size_t credit)> on_blocks;
+  // The bytes read so far are all delivered and the connection waits (for the socket, or for
+  // credit): a consumer that gathers on_message deliveries hands them on here.
+  std::function<void()> on_burst_end;
   std::function<void()> on_write_queue_drained;
   std::function<void(const std::string& reason)> on_closed;
 };
@@ -167,6 +170,13 @@ class peer_connection {
   // `block` is shared, not copied: do not write to it until it is released.
   bool send_block(std::uint32_t index, std::uint32_t begin, block_buffer block);
   bool send_keep_alive() { return send(wire::keep_alive{}); }
+  // Several blocks with one hand-over to the io thread (what send_block does for each).
+  struct outgoing_block {
+    std::uint32_t index = 0;
+    std::uint32_t begin = 0;
+    block_buffer block;
+  };
+  bool send_blocks(std::vector<outgoing_block> blocks);
 
   // Returns credits of finished deliveries (summed as the caller likes); a paused connection
   // resumes reading once under half its budget.

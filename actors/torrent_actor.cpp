@@ -350,7 +350,10 @@ void peer_down(torrent_self* self, const torrent_actor_config& cfg, const caf::d
       st.dropped.insert(entry.address);
       break;
     case peer_exit_policy::restarted: {
-      if (!entry.outgoing) break;  // we cannot call back whom we do not know the port of
+      if (!entry.outgoing) {  // we cannot call back whom we do not know the port of
+        if (log_enabled(log_level::debug)) log_debug(why() + " (incoming: not called back)");
+        break;
+      }
       auto decision = st.restarts->on_abnormal_exit(addr, now);
       if (log_enabled(log_level::info))
         log_info(why() + (decision.restart() ? " (reconnecting)" : " (given up for a while)"));

@@ -36,7 +36,7 @@ STATES = {
 }
 
 
-def settings(kind, listen_port):
+def settings(kind, listen_port, plaintext=False):
     if kind == "high-performance":
         s = lt.high_performance_seed()
     elif kind == "default":
@@ -50,6 +50,10 @@ def settings(kind, listen_port):
         "allow_multiple_connections_per_ip": True,
         "alert_mask": lt.alert.category_t.error_notification | lt.alert.category_t.status_notification,
     })
+    if plaintext:
+        # libtorrent opens with an encrypted handshake (MSE) and, when the peer does not speak
+        # it, reconnects in plaintext about a second later.
+        s["out_enc_policy"] = int(lt.enc_policy.disabled)
     return s
 
 
@@ -89,6 +93,7 @@ def main():
     ap.add_argument("--json-progress", action="store_true")
     ap.add_argument("--quiet", action="store_true")
     ap.add_argument("--settings", default="default")
+    ap.add_argument("--plaintext", action="store_true", help="outgoing connections without MSE")
     ap.add_argument("--upload-limit", type=int, default=0)
     ap.add_argument("--download-limit", type=int, default=0)
     ap.add_argument("--control", action="store_true")
@@ -111,7 +116,7 @@ def main():
                 commands.put(line.strip())
         threading.Thread(target=read_stdin, daemon=True).start()
 
-    ses = lt.session(settings(a.settings, a.listen_port))
+    ses = lt.session(settings(a.settings, a.listen_port, a.plaintext))
     ti = lt.torrent_info(a.torrent)
     h = ses.add_torrent({"ti": ti, "save_path": save})
     if a.upload_limit:
