@@ -164,7 +164,7 @@ TEST_CASE("the leecher connects to nobody; the seeder connects to it (an incomin
           read_file(tmp.path / "src" / "set" / f.path_string()));
 }
 
-TEST_CASE("--only downloads the pieces of the selected files and nothing beyond them",
+TEST_CASE("only: the pieces of the selected files are downloaded and nothing beyond them",
           "[client][session]") {
   temp_dir tmp;
   auto torrent = make_torrent(tmp.path / "src");
@@ -197,7 +197,7 @@ TEST_CASE("--only downloads the pieces of the selected files and nothing beyond 
   CHECK(done.bytes_total <= torrent->files[4].length + 2 * torrent->piece_length);
 }
 
-TEST_CASE("an unknown --only selection is refused by name", "[client][session]") {
+TEST_CASE("only: an unknown selection is refused by name", "[client][session]") {
   temp_dir tmp;
   auto torrent = make_torrent(tmp.path / "src");
   auto c = client::start(loopback_settings(tmp.path / "dst", tmp.path / "state"));
