@@ -290,3 +290,45 @@ TEST_CASE("download and upload limits hold the rate within ten per cent", "[clie
   CHECK(down_rate == Approx(limit).epsilon(0.10));
   CHECK(up_rate == Approx(limit).epsilon(0.10));
 }
+
+TEST_CASE("a torrent holds at most max_connections_per_torrent peers", "[client][session]") {
+  temp_dir tmp;
+  auto torrent = make_torrent(tmp.path / "src");
+  auto settings = loopback_settings(tmp.path / "src", tmp.path / "state-seed");
+  settings.max_connections_per_torrent = 2;
+  auto seeder = client::start(settings);
+  REQUIRE(seeder);
+  torrent_params seed_params;
+  seed_params.torrent = torrent;
+  REQUIRE((*seeder)->add_torrent(seed_params));
+  REQUIRE(wait_for(**seeder, std::chrono::seconds(20), finished).state == torrent_state::seeding);
+
+  std::vector<std::unique_ptr<client>> leechers;
+  for (int i = 0; i < 3; ++i) {
+    auto name = "dst" + std::to_string(i);
+    auto c = client::start(loopback_settings(tmp.path / name, tmp.path / ("state-" + name)));
+    REQUIRE(c);
+    torrent_params p;
+    p.torrent = torrent;
+    p.seed = true;  // stay connected: the limit must hold while all three want in
+    p.peers.push_back(loopback((*seeder)->listen_port()));
+    REQUIRE((*c)->add_torrent(p));
+    leechers.push_back(std::move(*c));
+  }
+  // Two get in and complete; the third is refused (and, seeding nothing, waits).
+  std::uint32_t most_peers = 0;
+  int complete = 0;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (std::chrono::steady_clock::now() < deadline && complete < 2) {
+    auto s = (*seeder)->progress();
+    if (s.size() == 1) most_peers = std::max(most_peers, s[0].peers);
+    complete = 0;
+    for (auto& l : leechers) {
+      auto p = l->progress();
+      complete += p.size() == 1 && finished(p[0]);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  CHECK(complete == 2);
+  CHECK(most_peers <= 2);
+}
