@@ -86,8 +86,28 @@ class peer_connection::core : public std::enable_shared_from_this<core> {
   // ---- any thread ----
 
   bool post_item(std::string bytes, block_buffer block, std::size_t payload) {
+    if (!reserve(bytes.size() + block.size())) return false;
+    asio::post(io_, [self = shared_from_this(), bytes = std::move(bytes), block = std::move(block),
+                     payload]() mutable {
+      self->enqueue(out_item{std::move(bytes), std::move(block), payload});
+    });
+    return true;
+  }
+
+  // One post for several items (a batch of blocks); all or nothing against the queue limit.
+  bool post_items(std::vector<out_item> items, std::size_t n) {
+    if (!reserve(n)) return false;
+    asio::post(io_, [self = shared_from_this(), items = std::move(items)]() mutable {
+      for (auto& item : items)
+        self->enqueue(std::move(item));
+    });
+    return true;
+  }
+
+  // Counts `n` bytes into the send queue; false (and the connection closing) when that would
+  // break the limit, or when it has ended.
+  bool reserve(std::size_t n) {
     if (ending_.load()) return false;
-    const std::size_t n = bytes.size() + block.size();
     const std::size_t total = queued_.fetch_add(n) + n;
     if (total > options_.send_queue_limit) {
       queued_.fetch_sub(n);
@@ -98,35 +118,11 @@ class peer_connection::core : public std::enable_shared_from_this<core> {
     // Set here, before the post, so that the write completion that brings the queue under
     // the mark is sure to see it (set on the io thread, it could come after that completion).
     if (total >= options_.send_low_water) drain_wanted_.store(true);
-    asio::post(io_, [self = shared_from_this(), bytes = std::move(bytes), block = std::move(block),
-                     payload]() mutable {
-      self->enqueue(out_item{std::move(bytes), std::move(block), payload});
-    });
     return true;
   }
 
   // Grants are summed here and handed to the io thread by one post at a time: a consumer
   // that grants per block would otherwise cost a post (and a wake-up) per block.
-  // One post for several items (a batch of blocks); all or nothing against the queue limit.
-  template <class Items>
-  bool post_items(Items items, std::size_t n, std::size_t payload) {
-    if (ending_.load()) return false;
-    const std::size_t total = queued_.fetch_add(n) + n;
-    if (total > options_.send_queue_limit) {
-      queued_.fetch_sub(n);
-      post_close("send queue limit of " + std::to_string(options_.send_queue_limit) +
-                 " bytes exceeded (the sender ignored queued_bytes())");
-      return false;
-    }
-    if (total >= options_.send_low_water) drain_wanted_.store(true);
-    asio::post(io_, [self = shared_from_this(), items = std::move(items), payload]() mutable {
-      (void)payload;
-      for (auto& item : items)
-        self->enqueue(std::move(item));
-    });
-    return true;
-  }
-
   void post_grant(std::size_t credit) {
     granted_.fetch_add(credit);
     if (grant_posted_.exchange(true)) return;
@@ -703,17 +699,15 @@ bool peer_connection::send_blocks(std::vector<outgoing_block> blocks) {
   std::vector<core::out_item> items;
   items.reserve(blocks.size());
   std::size_t n = 0;
-  std::size_t payload = 0;
   for (auto& b : blocks) {
     const auto header =
         wire::piece_header(b.index, b.begin, static_cast<std::uint32_t>(b.block.size()));
     n += header.size() + b.block.size();
-    payload += b.block.size();
     const std::size_t size = b.block.size();
     items.push_back(
         core::out_item{std::string(header.data(), header.size()), std::move(b.block), size});
   }
-  return core_->post_items(std::move(items), n, payload);
+  return core_->post_items(std::move(items), n);
 }
 
 void peer_connection::grant(std::size_t credit) {

@@ -86,6 +86,21 @@ peer_address loopback(std::uint16_t port) {
   return peer_address::v4_address({127, 0, 0, 1}, port);
 }
 
+// A started client with the torrent added; it connects to `peer` when that is not 0.
+std::unique_ptr<client> start_client(const session_settings& settings,
+                                     std::shared_ptr<const metainfo> torrent, bool seed,
+                                     std::uint16_t peer = 0, std::vector<std::string> only = {}) {
+  auto c = client::start(settings);
+  REQUIRE(c);
+  torrent_params p;
+  p.torrent = std::move(torrent);
+  p.seed = seed;
+  p.only = std::move(only);
+  if (peer != 0) p.peers.push_back(loopback(peer));
+  REQUIRE((*c)->add_torrent(p));
+  return std::move(*c);
+}
+
 }  // namespace
 
 TEST_CASE("a seeding client and a downloading client move a multi-file torrent",
@@ -93,22 +108,14 @@ TEST_CASE("a seeding client and a downloading client move a multi-file torrent",
   temp_dir tmp;
   auto torrent = make_torrent(tmp.path / "src");
 
-  auto seeder = client::start(loopback_settings(tmp.path / "src", tmp.path / "state-a"));
-  REQUIRE(seeder);
-  torrent_params seed_params;
-  seed_params.torrent = torrent;
-  REQUIRE((*seeder)->add_torrent(seed_params));
-  auto seeding = wait_for(**seeder, std::chrono::seconds(20), finished);
+  auto seeder =
+      start_client(loopback_settings(tmp.path / "src", tmp.path / "state-a"), torrent, true);
+  auto seeding = wait_for(*seeder, std::chrono::seconds(20), finished);
   REQUIRE(seeding.state == torrent_state::seeding);
 
-  auto leecher = client::start(loopback_settings(tmp.path / "dst", tmp.path / "state-b"));
-  REQUIRE(leecher);
-  torrent_params get;
-  get.torrent = torrent;
-  get.seed = false;
-  get.peers.push_back(loopback((*seeder)->listen_port()));
-  REQUIRE((*leecher)->add_torrent(get));
-  auto done = wait_for(**leecher, std::chrono::seconds(30), finished);
+  auto leecher = start_client(loopback_settings(tmp.path / "dst", tmp.path / "state-b"), torrent,
+                              false, seeder->listen_port());
+  auto done = wait_for(*leecher, std::chrono::seconds(30), finished);
   CHECK(done.state == torrent_state::complete);
   CHECK(done.pieces_have == torrent->num_pieces());
   CHECK(done.hash_failures == 0);
@@ -117,19 +124,15 @@ TEST_CASE("a seeding client and a downloading client move a multi-file torrent",
     CHECK(read_file(tmp.path / "dst" / "set" / f.path_string()) ==
           read_file(tmp.path / "src" / "set" / f.path_string()));
 
-  auto stopped = (*leecher)->stop();
+  auto stopped = leecher->stop();
   CHECK(stopped.resume_saved);
   CHECK(fs::exists(tmp.path / "state-b" / (torrent->info_hash.hex() + ".resume")));
-  CHECK((*seeder)->stop().resume_saved);
+  CHECK(seeder->stop().resume_saved);
 
   SECTION("a second run finds its data through the resume file and downloads nothing") {
-    auto again = client::start(loopback_settings(tmp.path / "dst", tmp.path / "state-b"));
-    REQUIRE(again);
-    torrent_params p;
-    p.torrent = torrent;
-    p.seed = false;
-    REQUIRE((*again)->add_torrent(p));
-    auto resumed = wait_for(**again, std::chrono::seconds(20), finished);
+    auto again =
+        start_client(loopback_settings(tmp.path / "dst", tmp.path / "state-b"), torrent, false);
+    auto resumed = wait_for(*again, std::chrono::seconds(20), finished);
     CHECK(resumed.state == torrent_state::complete);
     CHECK(resumed.downloaded == 0);
   }
@@ -139,23 +142,14 @@ TEST_CASE("the leecher connects to nobody; the seeder connects to it (an incomin
           "[client][session]") {
   temp_dir tmp;
   auto torrent = make_torrent(tmp.path / "src");
-  auto leecher = client::start(loopback_settings(tmp.path / "dst", tmp.path / "state-b"));
-  REQUIRE(leecher);
-  torrent_params get;
-  get.torrent = torrent;
-  get.seed = false;
-  REQUIRE((*leecher)->add_torrent(get));
+  auto leecher =
+      start_client(loopback_settings(tmp.path / "dst", tmp.path / "state-b"), torrent, false);
+  auto seeder = start_client(loopback_settings(tmp.path / "src", tmp.path / "state-a"), torrent,
+                             true, leecher->listen_port());
 
-  auto seeder = client::start(loopback_settings(tmp.path / "src", tmp.path / "state-a"));
-  REQUIRE(seeder);
-  torrent_params seed_params;
-  seed_params.torrent = torrent;
-  seed_params.peers.push_back(loopback((*leecher)->listen_port()));
-  REQUIRE((*seeder)->add_torrent(seed_params));
-
-  auto done = wait_for(**leecher, std::chrono::seconds(30), finished);
+  auto done = wait_for(*leecher, std::chrono::seconds(30), finished);
   CHECK(done.state == torrent_state::complete);
-  auto seeded = wait_for(**seeder, std::chrono::seconds(10), [&](const torrent_progress& p) {
+  auto seeded = wait_for(*seeder, std::chrono::seconds(10), [&](const torrent_progress& p) {
     return p.uploaded >= torrent->total_length;
   });
   CHECK(seeded.uploaded >= torrent->total_length);
@@ -168,21 +162,13 @@ TEST_CASE("only: the pieces of the selected files are downloaded and nothing bey
           "[client][session]") {
   temp_dir tmp;
   auto torrent = make_torrent(tmp.path / "src");
-  auto seeder = client::start(loopback_settings(tmp.path / "src", tmp.path / "state-a"));
-  REQUIRE(seeder);
-  torrent_params seed_params;
-  seed_params.torrent = torrent;
-  REQUIRE((*seeder)->add_torrent(seed_params));
+  auto seeder =
+      start_client(loopback_settings(tmp.path / "src", tmp.path / "state-a"), torrent, true);
 
-  auto leecher = client::start(loopback_settings(tmp.path / "dst", tmp.path / "state-b"));
-  REQUIRE(leecher);
-  torrent_params get;
-  get.torrent = torrent;
-  get.seed = false;
-  get.only = {"f4"};  // the last file: its first piece is shared with f3
-  get.peers.push_back(loopback((*seeder)->listen_port()));
-  REQUIRE((*leecher)->add_torrent(get));
-  auto done = wait_for(**leecher, std::chrono::seconds(30), finished);
+  // The last file: its first piece is shared with f3.
+  auto leecher = start_client(loopback_settings(tmp.path / "dst", tmp.path / "state-b"), torrent,
+                              false, seeder->listen_port(), {"f4"});
+  auto done = wait_for(*leecher, std::chrono::seconds(30), finished);
   CHECK(done.state == torrent_state::complete);
   CHECK(done.pieces_wanted < torrent->num_pieces());
   CHECK(read_file(tmp.path / "dst" / "set" / "f4") == read_file(tmp.path / "src" / "set" / "f4"));
@@ -237,26 +223,15 @@ TEST_CASE("download and upload limits hold the rate within ten per cent", "[clie
   auto start_seeder = [&](const std::string& name, std::uint64_t upload_limit) {
     auto settings = loopback_settings(tmp.path / "src", tmp.path / ("state-" + name));
     settings.upload_limit = upload_limit;
-    auto c = client::start(settings);
-    REQUIRE(c);
-    torrent_params p;
-    p.torrent = torrent;
-    REQUIRE((*c)->add_torrent(p));
-    REQUIRE(wait_for(**c, std::chrono::seconds(20), finished).state == torrent_state::seeding);
-    return std::move(*c);
+    auto c = start_client(settings, torrent, true);
+    REQUIRE(wait_for(*c, std::chrono::seconds(20), finished).state == torrent_state::seeding);
+    return c;
   };
   auto start_leecher = [&](const std::string& name, std::uint64_t download_limit,
                            std::uint16_t seeder_port) {
     auto settings = loopback_settings(tmp.path / name, tmp.path / ("state-" + name));
     settings.download_limit = download_limit;
-    auto c = client::start(settings);
-    REQUIRE(c);
-    torrent_params p;
-    p.torrent = torrent;
-    p.seed = false;
-    p.peers.push_back(loopback(seeder_port));
-    REQUIRE((*c)->add_torrent(p));
-    return std::move(*c);
+    return start_client(settings, torrent, false, seeder_port);
   };
 
   auto free_seeder = start_seeder("a", 0);
@@ -296,31 +271,23 @@ TEST_CASE("a torrent holds at most max_connections_per_torrent peers", "[client]
   auto torrent = make_torrent(tmp.path / "src");
   auto settings = loopback_settings(tmp.path / "src", tmp.path / "state-seed");
   settings.max_connections_per_torrent = 2;
-  auto seeder = client::start(settings);
-  REQUIRE(seeder);
-  torrent_params seed_params;
-  seed_params.torrent = torrent;
-  REQUIRE((*seeder)->add_torrent(seed_params));
-  REQUIRE(wait_for(**seeder, std::chrono::seconds(20), finished).state == torrent_state::seeding);
+  auto seeder = start_client(settings, torrent, true);
+  REQUIRE(wait_for(*seeder, std::chrono::seconds(20), finished).state == torrent_state::seeding);
 
   std::vector<std::unique_ptr<client>> leechers;
   for (int i = 0; i < 3; ++i) {
     auto name = "dst" + std::to_string(i);
-    auto c = client::start(loopback_settings(tmp.path / name, tmp.path / ("state-" + name)));
-    REQUIRE(c);
-    torrent_params p;
-    p.torrent = torrent;
-    p.seed = true;  // stay connected: the limit must hold while all three want in
-    p.peers.push_back(loopback((*seeder)->listen_port()));
-    REQUIRE((*c)->add_torrent(p));
-    leechers.push_back(std::move(*c));
+    // Seeding once complete: they stay connected, so the limit must hold while all want in.
+    leechers.push_back(
+        start_client(loopback_settings(tmp.path / name, tmp.path / ("state-" + name)), torrent,
+                     true, seeder->listen_port()));
   }
   // Two get in and complete; the third is refused (and, seeding nothing, waits).
   std::uint32_t most_peers = 0;
   int complete = 0;
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (std::chrono::steady_clock::now() < deadline && complete < 2) {
-    auto s = (*seeder)->progress();
+    auto s = seeder->progress();
     if (s.size() == 1) most_peers = std::max(most_peers, s[0].peers);
     complete = 0;
     for (auto& l : leechers) {
