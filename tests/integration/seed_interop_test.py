@@ -8,7 +8,8 @@ seeder process per case, to:
   - a libtorrent downloader told our port (connect_peer),
   - an aria2c downloader that finds it through our tracker (HTTP),
   - an aria2c downloader reached directly: aria2c cannot be given a peer, so actorrent is
-    (`actorrent seed --peer` aria2c's port).
+    (`actorrent seed --peer` aria2c's port),
+  - a libtorrent and an aria2c downloader that find it through opentracker (HTTP).
 In the tracker cases the downloader starts only once a scrape counts actorrent as a seeder.
 Each downloaded tree must equal the source byte for byte, the seeder's --json-progress must
 count what it uploaded (it was the only source), and it must exit 0 on SIGTERM within a few
@@ -57,7 +58,7 @@ def check_upload_counted(seeder, r, label):
 
 
 def wait_announced(binary, tracker_url, torrent, timeout=20):
-    """Until a scrape of our tracker counts a seeder for the torrent."""
+    """Until a scrape of the tracker counts a seeder for the torrent."""
     def counted():
         res = subprocess.run([binary, "announce", tracker_url, "--torrent", torrent, "--scrape"],
                              capture_output=True, text=True, timeout=15)
@@ -97,7 +98,7 @@ def via_tracker(binary, tmp, r, label, torrent, tracker_url, src, downloader):
         return
     try:
         announced = wait_announced(binary, tracker_url, torrent)
-        r.check(announced, f"{label}: our tracker counts actorrent as a seeder", seeder.describe())
+        r.check(announced, f"{label}: the tracker counts actorrent as a seeder", seeder.describe())
         if announced:
             t0 = time.time()
             ok, detail = downloader(tmp, label, torrent, src)
@@ -160,7 +161,7 @@ def aria2_direct(binary, tmp, r, torrent, src):
 
 
 def main():
-    su.require(tools=("aria2c",), libtorrent=True)
+    su.require(tools=("aria2c", "opentracker"), libtorrent=True)
     binary = os.path.abspath(sys.argv[1])
     if not su.has_command(binary, "seed"):
         print(f"FAIL `{binary} seed --help` does not work: the command is missing")
@@ -173,6 +174,7 @@ def main():
         plain = su.create_torrent(binary, os.path.join(src, NAME), os.path.join(tmp, "plain.torrent"),
                                   piece_size="64K")
         tracker, http_port, udp_port = su.start_tracker(binary, tmp)
+        ot = None
         try:
             http_url = f"http://127.0.0.1:{http_port}/announce"
             udp_url = f"udp://127.0.0.1:{udp_port}/announce"
@@ -185,8 +187,17 @@ def main():
             lt_direct(binary, tmp, r, plain, src)
             via_tracker(binary, tmp, r, "aria2c via our tracker (HTTP)", http, http_url, src, aria2_download)
             aria2_direct(binary, tmp, r, plain, src)
+            # The announce URL is outside the info dictionary: every torrent here has one
+            # info-hash, which opentracker must have in its whitelist.
+            ot, ot_port = su.start_opentracker(tmp, [su.info_hash(binary, plain)])
+            ot_url = f"http://127.0.0.1:{ot_port}/announce"
+            ott = su.create_torrent(binary, os.path.join(src, NAME), os.path.join(tmp, "ot.torrent"),
+                                    [ot_url], "64K")
+            via_tracker(binary, tmp, r, "libtorrent via opentracker", ott, ot_url, src, lt_download)
+            via_tracker(binary, tmp, r, "aria2c via opentracker", ott, ot_url, src, aria2_download)
         finally:
             su.stop(tracker)
+            su.stop(ot)
     print(f"seed interop: {time.time() - t0:.1f} s")
     return r.finish()
 
