@@ -99,17 +99,13 @@ def from_transmission(binary, tmp, r, torrent, src):
 
 def main():
     su.require(tools=("aria2c", "transmission-cli", "opentracker"), libtorrent=True)
-    binary = os.path.abspath(sys.argv[1])
-    if not su.has_command(binary, "download"):
-        print(f"FAIL `{binary} download --help` does not work: the command is missing")
+    binary = su.our_binary("download")
+    if binary is None:
         return 1
     r = su.results()
     t0 = time.time()
     with tempfile.TemporaryDirectory() as tmp:
-        src = os.path.join(tmp, "src")
-        su.make_tree(os.path.join(src, NAME), su.uneven_files(12, TOTAL))
-        plain = su.create_torrent(binary, os.path.join(src, NAME), os.path.join(tmp, "plain.torrent"),
-                                  piece_size="64K")
+        src, plain = su.multi_file_torrent(binary, tmp, NAME, TOTAL)
         ih = su.info_hash(binary, plain)
         tracker, http_port, udp_port = su.start_tracker(binary, tmp)
         ot = None

@@ -29,9 +29,8 @@ TIMEOUT = 60  # for all five leechers together; on loopback they need seconds
 
 def main():
     su.require(libtorrent=True)
-    binary = os.path.abspath(sys.argv[1])
-    if not su.has_command(binary, "download"):
-        print(f"FAIL `{binary} download --help` does not work: the command is missing")
+    binary = su.our_binary("download")
+    if binary is None:
         return 1
     r = su.results()
     t0 = time.time()

@@ -187,6 +187,26 @@ def create_torrent(binary, path, out, trackers=(), piece_size=None):
     return out
 
 
+def our_binary(command):
+    """The actorrent binary named on the command line, or None (with a FAIL line) when its
+    `command` does not work: our own binary is never a reason to skip."""
+    binary = os.path.abspath(sys.argv[1])
+    if not has_command(binary, command):
+        print(f"FAIL `{binary} {command} --help` does not work: the command is missing")
+        return None
+    return binary
+
+
+def multi_file_torrent(binary, tmp, name, total, files=12, piece_size="64K"):
+    """SRC/name holding `files` uneven files (pieces span them) and a torrent of it without
+    trackers; returns (SRC, torrent path)."""
+    src = os.path.join(tmp, "src")
+    make_tree(os.path.join(src, name), uneven_files(files, total))
+    torrent = create_torrent(binary, os.path.join(src, name), os.path.join(tmp, "plain.torrent"),
+                             piece_size=piece_size)
+    return src, torrent
+
+
 def info_hash(binary, torrent):
     res = subprocess.run([binary, "info", "--json", torrent], capture_output=True, text=True, check=True)
     return json.loads(res.stdout)["info_hash"]
