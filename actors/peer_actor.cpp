@@ -85,7 +85,7 @@ engine_clock::time_point now() {
 
 // Rates and the bytes moved since the last report, to the torrent: once a second, and once
 // more when the actor ends so that no byte goes uncounted.
-void report(peer_self* self) {
+void report(peer_self* self, bool snubbed) {
   auto& st = self->state;
   if (!st.handshake_done) return;
   auto t = now();
@@ -94,20 +94,20 @@ void report(peer_self* self) {
   self->send(st.ctx->torrent_actor,
              peer_report{st.key, st.down.rate(t), st.up.rate(t), down_total - st.down_reported,
                          up_total - st.up_reported, st.handshake_done, st.peer_interested,
-                         st.am_interested, st.pipeline->is_snubbed(t), st.remote_is_seed()});
+                         st.am_interested, snubbed, st.remote_is_seed()});
   st.down_reported = down_total;
   st.up_reported = up_total;
 }
 
 void end(peer_self* self, peer_exit code, std::string reason) {
   self->state.ended = true;
-  report(self);
+  report(self, self->state.pipeline->is_snubbed(now()));
   self->quit(make_peer_exit(code, std::move(reason)));
 }
 
 void end_normally(peer_self* self) {
   self->state.ended = true;
-  report(self);
+  report(self, self->state.pipeline->is_snubbed(now()));
   self->quit();
 }
 
@@ -444,7 +444,7 @@ void tick(peer_self* self) {
   if (st.handshake_done) {
     bool snubbed = st.pipeline->is_snubbed(now());
     if (snubbed) return_outstanding(self, true);
-    report(self);
+    report(self, snubbed);
     maybe_request(self);
   }
   self->delayed_send(self, seconds{1}, tick_atom::value);

@@ -369,7 +369,7 @@ void peer_down(torrent_self* self, const torrent_actor_config& cfg, const caf::d
   connect_more(self, cfg);
 }
 
-void on_report(torrent_self* self, const torrent_actor_config& cfg, const peer_report& r) {
+void on_report(torrent_self* self, const peer_report& r) {
   auto& st = self->state;
   auto it = st.peers.find(r.peer);
   if (it == st.peers.end()) return;
@@ -383,7 +383,6 @@ void on_report(torrent_self* self, const torrent_actor_config& cfg, const peer_r
   st.progress.uploaded += static_cast<std::int64_t>(r.uploaded);
   if (st.ctx)
     self->send(st.ctx->choker, choker_rates{r.peer, r.download_rate, r.upload_rate, r.snubbed});
-  (void)cfg;
 }
 
 void refresh_progress(torrent_self* self) {
@@ -452,7 +451,7 @@ caf::behavior torrent_behavior(torrent_self* self, torrent_actor_config cfg) {
         st.connected_addresses.insert(j.address);
         return join_answer{true, {}};
       },
-      [=](const peer_report& r) { on_report(self, cfg, r); },
+      [=](const peer_report& r) { on_report(self, r); },
       [=](const piece_verified& v) {
         auto& st = self->state;
         st.progress.pieces_have = v.pieces_have;
@@ -465,7 +464,10 @@ caf::behavior torrent_behavior(torrent_self* self, torrent_actor_config cfg) {
       },
       [=](const piece_failed_hash& f) {
         ++self->state.progress.hash_failures;
-        (void)f;
+        if (log_enabled(log_level::info))
+          log_info(self->state.progress.name + ": piece " + std::to_string(f.piece) +
+                   " failed its hash; " + std::to_string(f.charged.size()) + " peer(s) charged, " +
+                   std::to_string(f.banned.size()) + " banned");
       },
       [=](const disk_failure& f) {
         auto& st = self->state;
