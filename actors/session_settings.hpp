@@ -12,6 +12,7 @@
 
 #include "actors/peer_connection.hpp"
 #include "engine/choker.hpp"
+#include "engine/fault_schedule.hpp"
 #include "engine/piece_picker.hpp"
 #include "engine/request_pipeline.hpp"
 #include "engine/restart_policy.hpp"
@@ -19,6 +20,20 @@
 #include "protocol/peer_address.hpp"
 
 namespace actorrent {
+
+// Faults injected on purpose (tests, experiments); all off by default.
+struct fault_settings {
+  // Kill one peer actor of each torrent, chosen at random, with an error this often.
+  std::chrono::milliseconds kill_peer_interval{0};  // 0: never
+  // Disk writes that fail, and with which errno (EIO or ENOSPC).
+  fault_schedule disk_write;
+  int disk_write_errno = 5;  // EIO
+  // Tracker responses thrown away as if lost, or garbled before they are parsed.
+  fault_schedule tracker_drop;
+  fault_schedule tracker_corrupt;
+  // Seeds the random choices (which peer is killed); 0: a random seed.
+  std::uint64_t seed = 0;
+};
 
 struct session_settings {
   // Where incoming peer connections are accepted. Port 0 picks a free port.
@@ -47,6 +62,8 @@ struct session_settings {
 
   // Tracker announces.
   std::int32_t numwant = 50;
+
+  fault_settings faults;
 
   // Human log: "trace", "debug", "info", "warn", "error", "off"; empty file = stderr.
   std::string log_level = "warn";

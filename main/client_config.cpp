@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <chrono>
 #include <functional>
 #include <limits>
@@ -211,6 +212,20 @@ bool is_ip_literal(const std::string& s) {
   return peer_address::parse_ip(s, 0).has_value();
 }
 
+// The three keys of one fault schedule: <name>_every, <name>_after, <name>_count.
+template <class Access>
+void fault_schedule_keys(schema<client_config>& s, const std::string& name, Access access) {
+  s.section("faults")
+      .integer(
+          name + "_every", [access](auto& c) -> auto& { return access(c).every; }, 0, no_max,
+          "0 = never")
+      .integer(
+          name + "_after", [access](auto& c) -> auto& { return access(c).after; }, 0, no_max)
+      .integer(
+          name + "_count", [access](auto& c) -> auto& { return access(c).count; }, 0, no_max,
+          "0 = no limit");
+}
+
 // The documented order: README.md's table and default_config_json follow it.
 const table<client_config>& client_table() {
   static const table<client_config> settings = [] {
@@ -398,6 +413,31 @@ const table<client_config>& client_table() {
         "0 = one per core, at most 4");
     s.section("tracker").integer(
         "numwant", [](auto& c) -> auto& { return c.session.numwant; }, 0, 1000);
+    s.section("faults").duration<milliseconds>(
+        "kill_peer_every_ms", [](auto& c) -> auto& { return c.session.faults.kill_peer_interval; },
+        0, week_ms, "milliseconds, 0 = never");
+    fault_schedule_keys(
+        s, "disk_write_fail", [](auto& c) -> auto& { return c.session.faults.disk_write; });
+    s.settings.push_back(
+        {"faults", "disk_write_error",
+         [](const client_config& c) {
+           return json(c.session.faults.disk_write_errno == ENOSPC ? "enospc" : "eio");
+         },
+         [](client_config& c, const json& v, const std::string& path, const auto&) -> problem {
+           if (v == "eio")
+             c.session.faults.disk_write_errno = EIO;
+           else if (v == "enospc")
+             c.session.faults.disk_write_errno = ENOSPC;
+           else
+             return wrong_value(path, "\"eio\" or \"enospc\"", v);
+           return std::nullopt;
+         }});
+    fault_schedule_keys(
+        s, "tracker_drop", [](auto& c) -> auto& { return c.session.faults.tracker_drop; });
+    fault_schedule_keys(
+        s, "tracker_corrupt", [](auto& c) -> auto& { return c.session.faults.tracker_corrupt; });
+    s.section("faults").integer(
+        "seed", [](auto& c) -> auto& { return c.session.faults.seed; }, 0, no_max, "0 = random");
     s.section("logging")
         .text(
             "level", [](auto& c) -> auto& { return c.session.log_level; },

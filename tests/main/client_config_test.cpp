@@ -50,12 +50,26 @@ bool operator==(const peer_connection_options& a, const peer_connection_options&
          std::tie(b1, b2, b3, b4, b5, b6, b7, b8, b9, b10, b11);
 }
 
+bool operator==(const fault_schedule& a, const fault_schedule& b) {
+  const auto& [a1, a2, a3] = a;
+  const auto& [b1, b2, b3] = b;
+  return std::tie(a1, a2, a3) == std::tie(b1, b2, b3);
+}
+
+bool operator==(const fault_settings& a, const fault_settings& b) {
+  const auto& [a1, a2, a3, a4, a5, a6] = a;
+  const auto& [b1, b2, b3, b4, b5, b6] = b;
+  return std::tie(a1, a2, a3, a4, a5, a6) == std::tie(b1, b2, b3, b4, b5, b6);
+}
+
 bool operator==(const session_settings& a, const session_settings& b) {
-  const auto& [a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15, a16, a17, a18] = a;
-  const auto& [b1, b2, b3, b4, b5, b6, b7, b8, b9, b10, b11, b12, b13, b14, b15, b16, b17, b18] = b;
-  return std::tie(a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15, a16, a17,
-                  a18) ==
-         std::tie(b1, b2, b3, b4, b5, b6, b7, b8, b9, b10, b11, b12, b13, b14, b15, b16, b17, b18);
+  const auto& [a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15, a16, a17, a18,
+               a19] = a;
+  const auto& [b1, b2, b3, b4, b5, b6, b7, b8, b9, b10, b11, b12, b13, b14, b15, b16, b17, b18,
+               b19] = b;
+  return std::tie(a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15, a16, a17, a18,
+                  a19) == std::tie(b1, b2, b3, b4, b5, b6, b7, b8, b9, b10, b11, b12, b13, b14, b15,
+                                   b16, b17, b18, b19);
 }
 
 bool operator==(const config_torrent& a, const config_torrent& b) {
@@ -133,6 +147,18 @@ const std::set<std::string> all_keys{
     "picker.ban_sole_contributor",
     "picker.idle_piece_takeover_s",
     "picker.rng_seed",
+    "faults.kill_peer_every_ms",
+    "faults.disk_write_fail_every",
+    "faults.disk_write_fail_after",
+    "faults.disk_write_fail_count",
+    "faults.disk_write_error",
+    "faults.tracker_drop_every",
+    "faults.tracker_drop_after",
+    "faults.tracker_drop_count",
+    "faults.tracker_corrupt_every",
+    "faults.tracker_corrupt_after",
+    "faults.tracker_corrupt_count",
+    "faults.seed",
     "supervision.initial_delay_ms",
     "supervision.max_delay_ms",
     "supervision.max_restarts",
@@ -397,7 +423,8 @@ TEST_CASE("config: relative paths are taken from the base directory, magnets lef
 TEST_CASE("config: unknown keys are named with their full path and the known ones") {
   CHECK(error_of(R"({"donwload_dir": "x"})") ==
         "test.json: donwload_dir: unknown key (known: listen, download_dir, state_dir, limits, "
-        "choker, pipeline, picker, supervision, connection, disk, tracker, logging, message_log, "
+        "choker, pipeline, picker, supervision, connection, disk, tracker, faults, logging, "
+        "message_log, "
         "torrents)");
   CHECK(error_of(R"({"choker": {"upload_slots": 2, "uplod_slots": 3}})") ==
         "test.json: choker.uplod_slots: unknown key (known: upload_slots, optimistic_slots, "
@@ -558,4 +585,19 @@ TEST_CASE("config: README.md documents every key and shows default_config_json v
     INFO(key);
     CHECK(section.find("`" + key + "`") != std::string::npos);
   }
+}
+
+TEST_CASE("config: the faults section sets the schedules and the disk error") {
+  auto c = parse(R"({"faults": {"kill_peer_every_ms": 500, "disk_write_fail_every": 3,
+                     "disk_write_fail_after": 10, "disk_write_fail_count": 2,
+                     "disk_write_error": "enospc", "tracker_corrupt_every": 1, "seed": 7}})");
+  const auto& f = c.session.faults;
+  CHECK(f.kill_peer_interval == 500ms);
+  CHECK(f.disk_write == fault_schedule{3, 10, 2});
+  CHECK(f.disk_write_errno == ENOSPC);
+  CHECK(f.tracker_corrupt == fault_schedule{1, 0, 0});
+  CHECK_FALSE(f.tracker_drop.enabled());
+  CHECK(f.seed == 7);
+  CHECK(error_of(R"({"faults": {"disk_write_error": "full"}})") ==
+        "test.json: faults.disk_write_error: expected \"eio\" or \"enospc\", got string \"full\"");
 }
