@@ -64,6 +64,11 @@ void register_message_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<piece_failed_hash>("piece_failed_hash");
   cfg.add_message_type<peer_joined>("peer_joined");
   cfg.add_message_type<join_answer>("join_answer");
+  cfg.add_message_type<torrent_parts>("torrent_parts");
+  cfg.add_message_type<get_parts>("get_parts");
+  cfg.add_message_type<pause_downloads>("pause_downloads");
+  cfg.add_message_type<restart_stat>("restart_stat");
+  cfg.add_message_type<std::vector<restart_stat>>("std::vector<restart_stat>");
   cfg.add_message_type<peer_report>("peer_report");
   cfg.add_message_type<peer_gone>("peer_gone");
   cfg.add_message_type<choker_add>("choker_add");

@@ -585,14 +585,52 @@ typename Inspector::result_type inspect(Inspector& f, peer_joined& x) {
   return f(caf::meta::type_name("peer_joined"), x.peer, x.address, x.actor);
 }
 
+// The torrent's restartable parts, as its peers must address them. A peer is given them
+// when it starts (incoming ones: in the join_answer) and again whenever the torrent restarts
+// a part; `generation` grows with each restart.
+struct torrent_parts {
+  std::uint32_t generation = 0;
+  caf::actor piece_manager;
+  caf::actor choker;
+  // piece p belongs to disk_writers[p % size]
+  std::vector<caf::actor> disk_writers;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, torrent_parts& x) {
+  return f(caf::meta::type_name("torrent_parts"), x.generation, x.piece_manager, x.choker,
+           x.disk_writers);
+}
+
+// Asks a torrent for its current parts (the reply is torrent_parts): for tests that inject a
+// failure into one, and for tools that draw the supervision tree.
+struct get_parts {};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, get_parts&) {
+  return f(caf::meta::type_name("get_parts"));
+}
+
 struct join_answer {
   bool accepted = false;
   std::string reason;
+  torrent_parts parts;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, join_answer& x) {
-  return f(caf::meta::type_name("join_answer"), x.accepted, x.reason);
+  return f(caf::meta::type_name("join_answer"), x.accepted, x.reason, x.parts);
+}
+
+// torrent → piece manager: stop handing out requests and drop arriving blocks (the disk is
+// full), or start again.
+struct pause_downloads {
+  bool paused = false;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, pause_downloads& x) {
+  return f(caf::meta::type_name("pause_downloads"), x.paused);
 }
 
 // Once a second from each connected peer: its rates and the bytes since the last report.
@@ -765,11 +803,16 @@ typename Inspector::result_type inspect(Inspector& f, get_progress&) {
 }
 
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, restart_stat& x) {
+  return f(caf::meta::type_name("restart_stat"), x.actor, x.restarts, x.last_failure);
+}
+
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, torrent_progress& x) {
   return f(caf::meta::type_name("torrent_progress"), x.name, x.info_hash, x.state, x.pieces_total,
            x.pieces_have, x.pieces_wanted, x.bytes_total, x.bytes_left, x.download_rate,
            x.upload_rate, x.downloaded, x.uploaded, x.peers, x.seeds, x.eta_s, x.restarts,
-           x.hash_failures, x.error);
+           x.hash_failures, x.error, x.supervision);
 }
 
 // A torrent to add to a session (local only: it carries the parsed metainfo); the reply is

@@ -33,6 +33,8 @@ struct peer_state {
   static inline const char* name = "peer";
 
   std::shared_ptr<const torrent_context> ctx;
+  torrent_parts parts;     // the piece manager, choker, disk writers to talk to
+  bool has_parts = false;  // incoming peers learn them from the torrent's join_answer
   std::shared_ptr<peer_connection> conn;
   peer_key key = 0;
   peer_address address;
@@ -40,7 +42,8 @@ struct peer_state {
 
   bool ended = false;  // quit() was called: handle nothing more of the current batch
   bool handshake_done = false;
-  bool registered = false;  // the piece manager knows us and our BITFIELD is sent
+  bool registered = false;  // the current piece manager knows us
+  bool introduced = false;  // our BITFIELD is sent and the choker knows us
   bool fast = false;        // both sides set BEP 6's bit
 
   bool am_choking = true;
@@ -172,30 +175,43 @@ void maybe_request(peer_self* self) {
   }
   st.pick_pending = true;
   auto asked = static_cast<std::uint32_t>(wanted);
-  self->request(st.ctx->piece_manager, caf::infinite,
+  auto generation = st.parts.generation;
+  auto refund = [=](std::size_t used) {
+    auto& st = self->state;
+    if (st.ctx->limit_download) st.download_quota += (asked - used) * block_bytes;
+  };
+  self->request(st.parts.piece_manager, caf::infinite,
                 pick_request{st.key, asked, choked,
                              choked ? st.allowed_fast_from_them : std::vector<std::uint32_t>{}})
-      .then([=](picked& p) {
-        auto& st = self->state;
-        st.pick_pending = false;
-        if (st.ctx->limit_download) st.download_quota += (asked - p.blocks.size()) * block_bytes;
-        if (p.blocks.empty()) {
-          if (!p.interesting && st.outstanding.empty()) set_interested(self, false);
-          return;
-        }
-        // A choke that arrived while we asked voids requests the peer would ignore.
-        bool may_send = !st.peer_choking || st.fast;
-        if (!may_send) {
-          self->send(st.ctx->piece_manager, requests_returned{st.key, std::move(p.blocks), false});
-          return;
-        }
-        for (const auto& b : p.blocks) {
-          st.outstanding.insert(b);
-          send_wire(self, wire::request{b.piece, b.offset, b.length});
-        }
-        st.pipeline->on_request_sent(now(), p.blocks.size());
-        if (p.blocks.size() == asked) maybe_request(self);
-      });
+      .then(
+          [=](picked& p) {
+            auto& st = self->state;
+            if (generation != st.parts.generation) return refund(0);  // a restarted manager's
+            st.pick_pending = false;
+            refund(p.blocks.size());
+            if (p.blocks.empty()) {
+              if (!p.interesting && st.outstanding.empty()) set_interested(self, false);
+              return;
+            }
+            // A choke that arrived while we asked voids requests the peer would ignore.
+            bool may_send = !st.peer_choking || st.fast;
+            if (!may_send) {
+              self->send(st.parts.piece_manager,
+                         requests_returned{st.key, std::move(p.blocks), false});
+              return;
+            }
+            for (const auto& b : p.blocks) {
+              st.outstanding.insert(b);
+              send_wire(self, wire::request{b.piece, b.offset, b.length});
+            }
+            st.pipeline->on_request_sent(now(), p.blocks.size());
+            if (p.blocks.size() == asked) maybe_request(self);
+          },
+          [=](caf::error&) {  // the piece manager failed; the torrent sends its successor
+            auto& st = self->state;
+            if (generation == st.parts.generation) st.pick_pending = false;
+            refund(0);
+          });
 }
 
 void set_interested(peer_self* self, bool on) {
@@ -208,10 +224,13 @@ void set_interested(peer_self* self, bool on) {
 
 void ask_interest(peer_self* self, peer_pieces p) {
   auto& st = self->state;
-  self->request(st.ctx->piece_manager, caf::infinite, std::move(p)).then([=](interest i) {
-    if (!i.valid) return violation(self, "announced a piece index out of range");
-    if (i.interesting) set_interested(self, true);
-  });
+  self->request(st.parts.piece_manager, caf::infinite, std::move(p))
+      .then(
+          [=](interest i) {
+            if (!i.valid) return violation(self, "announced a piece index out of range");
+            if (i.interesting) set_interested(self, true);
+          },
+          [](caf::error&) {});  // the piece manager's successor is told again (on_parts)
 }
 
 void return_outstanding(peer_self* self, bool timed_out) {
@@ -222,7 +241,7 @@ void return_outstanding(peer_self* self, bool timed_out) {
     remember_stale(st, b);
   st.pipeline->on_requests_dropped(blocks.size());
   st.outstanding.clear();
-  self->send(st.ctx->piece_manager, requests_returned{st.key, std::move(blocks), timed_out});
+  self->send(st.parts.piece_manager, requests_returned{st.key, std::move(blocks), timed_out});
 }
 
 // Moves queued requests to the disk writers, one block_reads per writer, and sends what
@@ -230,7 +249,8 @@ void return_outstanding(peer_self* self, bool timed_out) {
 void pump_uploads(peer_self* self) {
   auto& st = self->state;
   if (st.send_backlogged || st.am_choking || !st.conn) return;
-  const auto writers = st.ctx->disk_writers.size();
+  const auto writers = st.parts.disk_writers.size();
+  if (writers == 0) return;
   std::vector<std::vector<block_request>> per_writer(writers);
   std::size_t taken = 0;
   while (st.reads_in_flight + taken < max_reads_in_flight && !st.upload_queue.empty()) {
@@ -250,7 +270,8 @@ void pump_uploads(peer_self* self) {
     if (per_writer[i].empty()) continue;
     const auto count = per_writer[i].size();
     st.reads_in_flight += count;
-    self->request(st.ctx->disk_writers[i], caf::infinite, block_reads{std::move(per_writer[i])})
+    auto blocks = per_writer[i];
+    self->request(st.parts.disk_writers[i], caf::infinite, block_reads{std::move(per_writer[i])})
         .then(
             [=](blocks_read& res) {
               auto& st = self->state;
@@ -272,8 +293,12 @@ void pump_uploads(peer_self* self) {
               }
               pump_uploads(self);
             },
-            [=](caf::error&) {
-              self->state.reads_in_flight -= count;
+            [=](caf::error&) {  // the disk writer failed: the peer may ask again
+              auto& st = self->state;
+              st.reads_in_flight -= count;
+              if (st.fast && !st.am_choking)
+                for (const auto& r : blocks)
+                  send_wire(self, wire::reject_request{r.piece, r.offset, r.length});
               pump_uploads(self);
             });
   }
@@ -303,7 +328,7 @@ void on_wire(peer_self* self, peer_wire_in& m) {
     case id::choke:
       if (st.peer_choking) break;
       st.peer_choking = true;
-      self->send(st.ctx->piece_manager, peer_choked_us{st.key, st.fast});
+      self->send(st.parts.piece_manager, peer_choked_us{st.key, st.fast});
       if (!st.fast) {
         for (const auto& b : st.outstanding)
           remember_stale(st, b);
@@ -320,7 +345,7 @@ void on_wire(peer_self* self, peer_wire_in& m) {
       bool on = static_cast<id>(m.id) == id::interested;
       if (on != st.peer_interested) {
         st.peer_interested = on;
-        self->send(st.ctx->choker, choker_interest{st.key, on});
+        self->send(st.parts.choker, choker_interest{st.key, on});
       }
       break;
     }
@@ -364,7 +389,7 @@ void on_wire(peer_self* self, peer_wire_in& m) {
       if (st.outstanding.erase(b) == 0) break;
       remember_stale(st, b);
       st.pipeline->on_requests_dropped(1);
-      self->send(st.ctx->piece_manager, requests_returned{st.key, {b}, false});
+      self->send(st.parts.piece_manager, requests_returned{st.key, {b}, false});
       maybe_request(self);
       break;
     }
@@ -398,30 +423,99 @@ void on_blocks(peer_self* self, peer_blocks_in& in) {
     st.down.add(r.length, t);
     out.blocks.push_back(arrived_block{r, std::move(b.data), b.credit});
   }
-  self->send(st.ctx->piece_manager, std::move(out));
+  self->send(st.parts.piece_manager, std::move(out));
   maybe_request(self);
+}
+
+// Introduces the peer to the piece manager; on the first registration our pieces go out on
+// the wire and the choker learns of the peer. A restarted piece manager (`again`) is told what
+// the remote has instead: the remote already knows what we have.
+void register_peer(peer_self* self, bool again) {
+  auto& st = self->state;
+  auto generation = st.parts.generation;
+  self->request(st.parts.piece_manager, caf::infinite,
+                peer_registered{st.key, caf::actor_cast<caf::actor>(self)})
+      .then(
+          [=](peer_welcome& w) {
+            auto& st = self->state;
+            if (generation != st.parts.generation) return;
+            if (auto bits = bitfield::from_wire(w.have_bits, st.num_pieces))
+              st.ours = std::move(*bits);
+            st.registered = true;
+            if (again) {
+              if (st.remote_have.all())
+                ask_interest(self, peer_pieces{st.key, peer_pieces::all, 0, {}});
+              else if (!st.remote_have.none())
+                ask_interest(self,
+                             peer_pieces{st.key, peer_pieces::bits, 0, st.remote_have.to_wire()});
+              if (st.peer_choking)
+                self->send(st.parts.piece_manager, peer_choked_us{st.key, st.fast});
+              maybe_request(self);
+              return;
+            }
+            st.introduced = true;
+            if (st.fast && w.complete)
+              send_wire(self, wire::have_all{});
+            else if (st.fast && w.empty)
+              send_wire(self, wire::have_none{});
+            else if (!w.empty)
+              send_wire(self, wire::bitfield{w.have_bits});
+            self->send(st.parts.choker,
+                       choker_add{st.key, caf::actor_cast<caf::actor>(self), st.peer_interested});
+            maybe_request(self);
+          },
+          [](caf::error&) {});  // the piece manager failed; on_parts registers with the next
 }
 
 void on_handshake(peer_self* self, const peer_handshake_done& h) {
   auto& st = self->state;
   st.handshake_done = true;
   st.fast = st.ctx->ours.supports_fast_extension() && h.fast_extension;
-  self->request(st.ctx->piece_manager, caf::infinite,
-                peer_registered{st.key, caf::actor_cast<caf::actor>(self)})
-      .then([=](peer_welcome& w) {
-        auto& st = self->state;
-        if (auto bits = bitfield::from_wire(w.have_bits, st.num_pieces)) st.ours = std::move(*bits);
-        if (st.fast && w.complete)
-          send_wire(self, wire::have_all{});
-        else if (st.fast && w.empty)
-          send_wire(self, wire::have_none{});
-        else if (!w.empty)
-          send_wire(self, wire::bitfield{w.have_bits});
-        st.registered = true;
-        self->send(st.ctx->choker,
-                   choker_add{st.key, caf::actor_cast<caf::actor>(self), st.peer_interested});
-        maybe_request(self);
-      });
+  if (st.has_parts) register_peer(self, false);
+}
+
+void apply_choke(peer_self* self, bool choke) {
+  auto& st = self->state;
+  if (choke == st.am_choking) return;
+  st.am_choking = choke;
+  if (choke) {
+    send_wire(self, wire::choke{});
+    if (st.fast)
+      for (const auto& r : st.upload_queue)
+        send_wire(self, wire::reject_request{r.piece, r.offset, r.length});
+    st.upload_queue.clear();
+  } else {
+    send_wire(self, wire::unchoke{});
+  }
+}
+
+// The torrent started its parts, or restarted some: requests made of a failed piece manager
+// are unknown to its successor (blocks still arriving for them are taken as stale, not as
+// unrequested), and a new choker starts from every peer choked.
+void on_parts(peer_self* self, torrent_parts parts) {
+  auto& st = self->state;
+  if (st.has_parts && parts.generation <= st.parts.generation) return;
+  const bool first = !st.has_parts;
+  const bool new_manager = !first && parts.piece_manager != st.parts.piece_manager;
+  const bool new_choker = !first && parts.choker != st.parts.choker;
+  st.parts = std::move(parts);
+  st.has_parts = true;
+  if (!st.handshake_done) return;
+  if (first) return register_peer(self, false);
+  if (new_manager) {
+    for (const auto& b : st.outstanding)
+      remember_stale(st, b);
+    st.pipeline->on_requests_dropped(st.outstanding.size());
+    st.outstanding.clear();
+    st.pick_pending = false;
+    st.registered = false;
+    register_peer(self, st.introduced);
+  }
+  if (new_choker && st.introduced) {
+    apply_choke(self, true);
+    self->send(st.parts.choker,
+               choker_add{st.key, caf::actor_cast<caf::actor>(self), st.peer_interested});
+  }
 }
 
 void on_closed(peer_self* self, const std::string& reason) {
@@ -451,10 +545,12 @@ void tick(peer_self* self) {
 }
 
 caf::behavior peer_behavior(peer_self* self, std::shared_ptr<const torrent_context> ctx,
-                            peer_key key, peer_address address,
+                            torrent_parts parts, peer_key key, peer_address address,
                             std::shared_ptr<peer_connection> incoming) {
   auto& st = self->state;
   st.ctx = ctx;
+  st.has_parts = !incoming;
+  st.parts = std::move(parts);
   st.key = key;
   st.address = address;
   st.num_pieces = ctx->torrent->num_pieces();
@@ -465,8 +561,9 @@ caf::behavior peer_behavior(peer_self* self, std::shared_ptr<const torrent_conte
     st.conn = std::move(incoming);
     self->request(ctx->torrent_actor, caf::infinite,
                   peer_joined{key, address, caf::actor_cast<caf::actor>(self)})
-        .then([=](const join_answer& a) {
-          if (!a.accepted) end(self, peer_exit::unwanted, a.reason);
+        .then([=](join_answer& a) {
+          if (!a.accepted) return end(self, peer_exit::unwanted, a.reason);
+          on_parts(self, std::move(a.parts));
         });
   } else {
     boost::system::error_code ec;
@@ -520,20 +617,8 @@ caf::behavior peer_behavior(peer_self* self, std::shared_ptr<const torrent_conte
           set_interested(self, false);
         }
       },
-      [=](const set_choke& c) {
-        auto& st = self->state;
-        if (c.choke == st.am_choking) return;
-        st.am_choking = c.choke;
-        if (c.choke) {
-          send_wire(self, wire::choke{});
-          if (st.fast)
-            for (const auto& r : st.upload_queue)
-              send_wire(self, wire::reject_request{r.piece, r.offset, r.length});
-          st.upload_queue.clear();
-        } else {
-          send_wire(self, wire::unchoke{});
-        }
-      },
+      [=](const set_choke& c) { apply_choke(self, c.choke); },
+      [=](torrent_parts& p) { on_parts(self, std::move(p)); },
       [=](const peer_ban& b) { end(self, peer_exit::banned, b.reason); },
       [=](tick_atom) { tick(self); },
   };
@@ -614,16 +699,17 @@ peer_connection_callbacks forwarding_callbacks(std::function<caf::actor()> targe
 }
 
 caf::actor spawn_outgoing_peer(caf::actor_system& system,
-                               std::shared_ptr<const torrent_context> context, peer_key key,
-                               peer_address address) {
-  return system.spawn(peer_behavior, std::move(context), key, address,
+                               std::shared_ptr<const torrent_context> context, torrent_parts parts,
+                               peer_key key, peer_address address) {
+  return system.spawn(peer_behavior, std::move(context), std::move(parts), key, address,
                       std::shared_ptr<peer_connection>{});
 }
 
 caf::actor spawn_incoming_peer(caf::actor_system& system,
                                std::shared_ptr<const torrent_context> context, peer_key key,
                                peer_address address, std::shared_ptr<peer_connection> connection) {
-  return system.spawn(peer_behavior, std::move(context), key, address, std::move(connection));
+  return system.spawn(peer_behavior, std::move(context), torrent_parts{}, key, address,
+                      std::move(connection));
 }
 
 }  // namespace actorrent

@@ -13,6 +13,7 @@
 #include <functional>
 #include <memory>
 
+#include "actors/messages.hpp"
 #include "actors/peer_connection.hpp"
 #include "actors/torrent_context.hpp"
 #include "engine/peer_key.hpp"
@@ -22,12 +23,13 @@ namespace actorrent {
 
 // Connects to `address`; the torrent that spawns it monitors it.
 caf::actor spawn_outgoing_peer(caf::actor_system& system,
-                               std::shared_ptr<const torrent_context> context, peer_key key,
-                               peer_address address);
+                               std::shared_ptr<const torrent_context> context, torrent_parts parts,
+                               peer_key key, peer_address address);
 
 // For a connection accepted by the listener, once the remote's info-hash named this
 // torrent: the actor takes over `connection`, whose callbacks must forward to it (see
-// forwarding_callbacks), and joins the torrent with a peer_joined.
+// forwarding_callbacks), and joins the torrent with a peer_joined, whose answer carries the
+// torrent's parts.
 caf::actor spawn_incoming_peer(caf::actor_system& system,
                                std::shared_ptr<const torrent_context> context, peer_key key,
                                peer_address address, std::shared_ptr<peer_connection> connection);

@@ -16,6 +16,7 @@ struct piece_manager_state {
   std::optional<piece_picker> picker;
   std::unordered_map<peer_key, caf::actor> peers;
   std::vector<caf::actor> disk_writers;  // piece p: disk_writers[p % size]
+  bool paused = false;                   // the disk is full: nothing is requested or written
 
   const caf::actor* disk_writer_for(std::uint32_t piece) const {
     return disk_writers.empty() ? nullptr : &disk_writers[piece % disk_writers.size()];
@@ -101,6 +102,8 @@ caf::behavior piece_manager_behavior(piece_manager_self* self, piece_manager_con
         auto& picker = *self->state.picker;
         auto now = engine_clock::now();
         picked out;
+        out.interesting = picker.is_interesting(r.peer);
+        if (self->state.paused) return out;
         out.blocks = r.choked ? picker.pick_allowed_fast(r.peer, r.allowed_fast, r.max_blocks, now)
                               : picker.pick(r.peer, r.max_blocks, now);
         out.interesting = picker.is_interesting(r.peer);
@@ -109,8 +112,14 @@ caf::behavior piece_manager_behavior(piece_manager_self* self, piece_manager_con
       [=](blocks_arrived& b) {
         auto& st = self->state;
         std::uint64_t dropped_credit = 0;
-        std::vector<std::vector<arrived_block>> per_writer(st.disk_writers.size());
+        // Paused: no writer takes blocks; they are dropped and their requests released.
+        std::vector<std::vector<arrived_block>> per_writer(st.paused ? 0 : st.disk_writers.size());
         for (auto& a : b.blocks) {
+          if (per_writer.empty()) {
+            st.picker->request_rejected(b.peer, a.block);
+            dropped_credit += a.credit;
+            continue;
+          }
           auto arrival = st.picker->block_received(b.peer, a.block);
           send_cancels(self, arrival.cancels);
           if (arrival.accepted && !per_writer.empty())
@@ -141,6 +150,7 @@ caf::behavior piece_manager_behavior(piece_manager_self* self, piece_manager_con
       },
       [=](const piece_checked& c) { piece_checked_handler(self, cfg, c); },
       [=](disk_failure& f) { self->send(cfg.torrent_actor, std::move(f)); },
+      [=](const pause_downloads& p) { self->state.paused = p.paused; },
   };
 }
 

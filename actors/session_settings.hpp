@@ -35,6 +35,14 @@ struct fault_settings {
   std::uint64_t seed = 0;
 };
 
+// How a torrent supervises its own parts (the piece manager with its disk writers, the
+// choker, the tracker actor): a failed part is restarted with its state rebuilt, at most
+// max_restarts times within `window`; one more failure puts the torrent in the error state.
+struct part_supervision_config {
+  std::size_t max_restarts = 5;
+  std::chrono::seconds window{60};
+};
+
 struct session_settings {
   // Where incoming peer connections are accepted. Port 0 picks a free port.
   std::string listen_address = "0.0.0.0";
@@ -53,11 +61,14 @@ struct session_settings {
   std::size_t max_incoming_requests = 250;       // per peer, queued uploads
   // Threads that write and hash received pieces, per torrent; 0: one per core, at most 4.
   std::size_t disk_threads = 0;
+  // A torrent paused because the disk was full tries writing again this often.
+  std::chrono::seconds disk_full_retry{10};
 
   choker_config choker;
   request_pipeline_config pipeline;
   piece_picker_config picker;
   restart_policy_config supervision;
+  part_supervision_config part_supervision;
   peer_connection_options connection;  // the pool is the session's, whatever is set here
 
   // Tracker announces.

@@ -6,6 +6,7 @@
 #include <deque>
 #include <functional>
 #include <optional>
+#include <random>
 #include <set>
 #include <thread>
 #include <unordered_map>
@@ -20,6 +21,7 @@
 #include "actors/torrent_context.hpp"
 #include "actors/tracker_actor.hpp"
 #include "engine/rate_meter.hpp"
+#include "engine/restart_budget.hpp"
 #include "engine/restart_policy.hpp"
 #include "storage/resume_store.hpp"
 
@@ -36,6 +38,32 @@ constexpr auto save_deadline = seconds{30};
 constexpr auto tracker_stop_deadline = seconds{6};
 // Addresses remembered for connecting later, at most.
 constexpr std::size_t max_candidates = 2000;
+
+using kill_peer_atom = caf::atom_constant<caf::atom("fault_kill")>;
+using disk_retry_atom = caf::atom_constant<caf::atom("disk_retry")>;
+
+// Every actor the torrent spawned or adopted and that has not ended yet: when the torrent
+// ends, for whatever reason, they end with it (shared with the functor attached at spawn,
+// which outlives the state).
+using child_map = std::unordered_map<caf::actor_addr, caf::actor>;
+
+enum class part_kind { none, piece_manager, disk_writer, choker, tracker };
+
+const char* to_string(part_kind k) {
+  switch (k) {
+    case part_kind::piece_manager:
+      return "piece_manager";
+    case part_kind::disk_writer:
+      return "disk_writer";
+    case part_kind::choker:
+      return "choker";
+    case part_kind::tracker:
+      return "tracker";
+    case part_kind::none:
+      break;
+  }
+  return "none";
+}
 
 struct peer_entry {
   peer_address address;
@@ -59,9 +87,17 @@ struct torrent_actor_state {
   std::set<peer_address> dropped;  // violations, bans, ourselves: never again
   std::optional<restart_policy> restarts;
   std::optional<resume_save_schedule> resume_schedule;
+  torrent_parts parts;  // the current ones; generation grows with each restart
+  bitfield have;        // verified, as the piece manager reported: what a restart rebuilds from
+  std::optional<restart_budget> part_budget;
+  std::map<std::string, restart_stat> restart_stats;  // by actor kind
+  std::shared_ptr<child_map> children = std::make_shared<child_map>();
+  std::mt19937_64 rng;
   bool saving = false;
   bool complete = false;
   bool stopping = false;
+  bool failed = false;       // gave up: the error state, until stopped
+  bool disk_paused = false;  // the disk was full: no downloads until the retry
   std::uint32_t outgoing_count = 0;
   std::size_t connected_count = 0;  // actors alive, incoming and outgoing
   caf::response_promise stop_reply;
@@ -79,8 +115,16 @@ void check_worker(caf::event_based_actor* self, std::shared_ptr<const metainfo> 
              storage_checked{s.verified.to_wire(), s.rechecked, s.reason, s.failure.value_or("")});
 }
 
+// Monitors `a` and makes it end with the torrent.
+caf::actor adopt(torrent_self* self, caf::actor a) {
+  self->monitor(a);
+  self->state.children->emplace(a.address(), a);
+  return a;
+}
+
 bool wants_more_peers(const torrent_actor_state& st, const session_settings& settings) {
-  return !st.stopping && st.ctx && !(st.complete && st.progress.state != torrent_state::seeding) &&
+  return !st.stopping && !st.failed && st.ctx &&
+         !(st.complete && st.progress.state != torrent_state::seeding) &&
          st.connected_count < settings.max_connections_per_torrent;
 }
 
@@ -96,8 +140,7 @@ void connect_more(torrent_self* self, const torrent_actor_config& cfg) {
       return;
     }
     auto key = cfg.registry->next_peer_key();
-    auto actor = spawn_outgoing_peer(self->system(), st.ctx, key, address);
-    self->monitor(actor);
+    auto actor = adopt(self, spawn_outgoing_peer(self->system(), st.ctx, st.parts, key, address));
     st.by_actor[actor.address()] = key;
     st.peers[key] = peer_entry{address, actor, true, true, false, {}};
     st.connected_addresses.insert(address);
@@ -127,7 +170,7 @@ void became_complete(torrent_self* self, const torrent_actor_config& cfg) {
   st.progress.state = next_state_after_complete(cfg);
   st.progress.eta_s = 0;
   if (st.tracker) self->send(st.tracker, tracker_completed{});
-  if (st.ctx) self->send(st.ctx->choker, choker_seeding{true});
+  if (st.parts.choker) self->send(st.parts.choker, choker_seeding{true});
 }
 
 // Resume data with the pieces of every disk writer: all but the first flush and report
@@ -135,7 +178,7 @@ void became_complete(torrent_self* self, const torrent_actor_config& cfg) {
 // the file never claims a piece whose data is not on disk.
 void save_resume_all(torrent_self* self, const torrent_actor_config& cfg,
                      std::function<void(const resume_saved&)> done) {
-  const auto& writers = self->state.ctx->disk_writers;
+  const auto writers = self->state.parts.disk_writers;
   auto first = writers.front();
   auto pending = std::make_shared<std::size_t>(writers.size() - 1);
   auto verified = std::make_shared<bitfield>(cfg.params.torrent->num_pieces());
@@ -174,7 +217,7 @@ void save_resume_all(torrent_self* self, const torrent_actor_config& cfg,
 void save_resume_if_due(torrent_self* self, const torrent_actor_config& cfg, bool force) {
   auto& st = self->state;
   auto now = resume_save_schedule::clock::now();
-  if (!st.ctx || st.saving || (!force && !st.resume_schedule->due(now))) return;
+  if (!st.ctx || st.failed || st.saving || (!force && !st.resume_schedule->due(now))) return;
   st.saving = true;
   st.resume_schedule->saved(now);
   save_resume_all(self, cfg, [=](const resume_saved& r) {
@@ -186,12 +229,8 @@ void save_resume_if_due(torrent_self* self, const torrent_actor_config& cfg, boo
 void finish_stop_step(torrent_self* self) {
   auto& st = self->state;
   if (--st.stop_pending > 0) return;
-  if (st.ctx) {
-    self->send_exit(st.ctx->piece_manager, caf::exit_reason::user_shutdown);
-    self->send_exit(st.ctx->choker, caf::exit_reason::user_shutdown);
-    for (const auto& dw : st.ctx->disk_writers)
-      self->send_exit(dw, caf::exit_reason::user_shutdown);
-  }
+  for (const auto& [addr, child] : *st.children)
+    self->send_exit(child, caf::exit_reason::user_shutdown);
   st.stop_reply.deliver(st.stop_result);
   self->quit();
 }
@@ -205,13 +244,14 @@ void begin_stop(torrent_self* self, const torrent_actor_config& cfg) {
   for (auto& [key, p] : st.peers)
     self->send_exit(p.actor, caf::exit_reason::user_shutdown);
   st.stop_pending = 1;  // this function's own step, finished below
-  if (st.tracker) {
+  if (st.failed) st.stop_result.message = "the torrent had failed: " + st.progress.error;
+  if (st.tracker && !st.failed) {
     ++st.stop_pending;
     self->request(st.tracker, tracker_stop_deadline, tracker_stop{})
         .then([=](const tracker_stopped&) { finish_stop_step(self); },
               [=](caf::error&) { finish_stop_step(self); });
   }
-  if (st.ctx) {
+  if (st.ctx && !st.failed) {
     ++st.stop_pending;
     save_resume_all(self, cfg, [=](const resume_saved& r) {
       self->state.stop_result.resume_saved = r.ok;
@@ -220,6 +260,140 @@ void begin_stop(torrent_self* self, const torrent_actor_config& cfg) {
     });
   }
   finish_stop_step(self);
+}
+
+// The piece manager and its disk writers fail and restart together: they refer to each other,
+// and the blocks in flight between them are lost with either. Both start from the verified
+// pieces (st.have).
+void start_piece_group(torrent_self* self, const torrent_actor_config& cfg) {
+  auto& st = self->state;
+  const auto& t = cfg.params.torrent;
+  piece_manager_config pm;
+  pm.torrent = t;
+  pm.have = st.have;
+  pm.wanted = cfg.wanted;
+  pm.picker = cfg.settings->picker;
+  pm.picker.sequential = pm.picker.sequential || cfg.params.sequential;
+  pm.torrent_actor = caf::actor_cast<caf::actor>(self);
+  auto manager = adopt(self, spawn_piece_manager(self->system(), pm));
+
+  disk_writer_config dw;
+  dw.torrent = t;
+  dw.download_dir = cfg.params.download_dir;
+  dw.verified = st.have;
+  dw.torrent_actor = manager;
+  dw.pool = cfg.pool;
+  auto threads = cfg.settings->disk_threads;
+  if (threads == 0) threads = std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, 4);
+  threads = std::min<std::size_t>(threads, t->num_pieces());
+  std::vector<caf::actor> writers;
+  for (std::size_t i = 0; i < threads; ++i)
+    writers.push_back(adopt(self, spawn_disk_writer(self->system(), dw)));
+  self->send(manager, set_disk_writers{writers});
+  if (st.disk_paused) self->send(manager, pause_downloads{true});
+  st.parts.piece_manager = std::move(manager);
+  st.parts.disk_writers = std::move(writers);
+}
+
+void start_choker(torrent_self* self, const torrent_actor_config& cfg, bool seeding) {
+  self->state.parts.choker =
+      adopt(self, spawn_choker(self->system(), cfg.settings->choker, seeding));
+}
+
+// A tracker actor starts its announce schedule from scratch, with the torrent's current
+// figures.
+void start_tracker(torrent_self* self, const torrent_actor_config& cfg) {
+  auto& st = self->state;
+  const auto& t = *cfg.params.torrent;
+  if (t.tracker_tiers.empty()) return;
+  tracker_actor_config tc;
+  tc.info_hash = t.info_hash;
+  tc.peer_id = cfg.peer_id;
+  tc.port = cfg.listen_port;
+  tc.tiers = t.tracker_tiers;
+  tc.numwant = cfg.settings->numwant;
+  tc.torrent = caf::actor_cast<caf::actor>(self);
+  tc.left = st.progress.bytes_left;
+  tc.uploaded = st.progress.uploaded;
+  tc.downloaded = st.progress.downloaded;
+  st.tracker = adopt(self, spawn_tracker_actor(self->system(), tc));
+}
+
+void note_failure(torrent_actor_state& st, const std::string& kind, const std::string& reason,
+                  bool restarted) {
+  auto& stat = st.restart_stats[kind];
+  stat.actor = kind;
+  stat.last_failure = reason;
+  if (!restarted) return;
+  ++stat.restarts;
+  ++st.progress.restarts;
+}
+
+// Gives up: every peer and part ends, the torrent stays in the error state (its progress
+// says why) until it is stopped. What was verified stays on disk; the next start finds it.
+void fail_torrent(torrent_self* self, const torrent_actor_config& cfg, const std::string& why) {
+  auto& st = self->state;
+  st.failed = true;
+  st.progress.state = torrent_state::error;
+  st.progress.error = why;
+  st.candidates.clear();
+  log_error(st.progress.name + ": " + why);
+  if (st.ctx) cfg.registry->remove(st.ctx->ours.info_hash);
+  for (const auto& [addr, child] : *st.children)
+    self->send_exit(child, caf::exit_reason::user_shutdown);
+}
+
+part_kind kind_of(const torrent_actor_state& st, const caf::actor_addr& a) {
+  if (st.parts.piece_manager && st.parts.piece_manager.address() == a)
+    return part_kind::piece_manager;
+  for (const auto& w : st.parts.disk_writers)
+    if (w.address() == a) return part_kind::disk_writer;
+  if (st.parts.choker && st.parts.choker.address() == a) return part_kind::choker;
+  if (st.tracker && st.tracker.address() == a) return part_kind::tracker;
+  return part_kind::none;
+}
+
+// A part ended while the torrent runs: that is a failure whatever the reason. Within the
+// budget it is restarted with its state rebuilt and the peers are told; beyond it, the torrent
+// gives up.
+void part_down(torrent_self* self, const torrent_actor_config& cfg, const caf::down_msg& dm) {
+  auto& st = self->state;
+  const auto kind = kind_of(st, dm.source);
+  if (kind == part_kind::none || st.stopping || st.failed) return;  // retired, or expected
+  const std::string name = to_string(kind);
+  const auto reason = exit_reason_text(self->system(), dm.reason);
+  const bool restart = st.part_budget->allow(engine_clock::now());
+  note_failure(st, name, reason, restart);
+  if (!restart)
+    return fail_torrent(
+        self, cfg,
+        "the " + name + " failed (" + reason + ") after " +
+            std::to_string(st.part_budget->max_restarts()) + " restarts in " +
+            std::to_string(std::chrono::duration_cast<seconds>(st.part_budget->window()).count()) +
+            " s; giving up");
+  log_warn(st.progress.name + ": the " + name + " failed (" + reason +
+           "); restarted with its state rebuilt");
+  switch (kind) {
+    case part_kind::piece_manager:
+    case part_kind::disk_writer:
+      for (const auto& w : st.parts.disk_writers)
+        self->send_exit(w, caf::exit_reason::user_shutdown);
+      self->send_exit(st.parts.piece_manager, caf::exit_reason::user_shutdown);
+      start_piece_group(self, cfg);
+      break;
+    case part_kind::choker:
+      start_choker(self, cfg, st.complete);
+      break;
+    case part_kind::tracker:
+      start_tracker(self, cfg);
+      if (st.complete && st.tracker) self->send(st.tracker, tracker_completed{});
+      return;  // the peers never talk to it
+    case part_kind::none:
+      return;
+  }
+  ++st.parts.generation;
+  for (const auto& [key, p] : st.peers)
+    self->send(p.actor, st.parts);
 }
 
 void start_parts(torrent_self* self, const torrent_actor_config& cfg, const storage_checked& c) {
@@ -255,27 +429,8 @@ void start_parts(torrent_self* self, const torrent_actor_config& cfg, const stor
     self->send(cfg.rate_limiter, bandwidth_limits{cfg.torrent_id, cfg.params.download_limit,
                                                   cfg.params.upload_limit});
 
-  piece_manager_config pm;
-  pm.torrent = t;
-  pm.have = have;
-  pm.wanted = cfg.wanted;
-  pm.picker = cfg.settings->picker;
-  pm.picker.sequential = pm.picker.sequential || cfg.params.sequential;
-  pm.torrent_actor = ctx->torrent_actor;
-  ctx->piece_manager = spawn_piece_manager(self->system(), pm);
-
-  disk_writer_config dw;
-  dw.torrent = t;
-  dw.download_dir = cfg.params.download_dir;
-  dw.verified = have;
-  dw.torrent_actor = ctx->piece_manager;
-  dw.pool = cfg.pool;
-  auto threads = cfg.settings->disk_threads;
-  if (threads == 0) threads = std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, 4);
-  threads = std::min<std::size_t>(threads, t->num_pieces());
-  for (std::size_t i = 0; i < threads; ++i)
-    ctx->disk_writers.push_back(spawn_disk_writer(self->system(), dw));
-  self->send(ctx->piece_manager, set_disk_writers{ctx->disk_writers});
+  st.have = have;
+  start_piece_group(self, cfg);
 
   // Pieces wanted and verified decide completeness.
   bitfield wanted = cfg.wanted.size() == t->num_pieces() ? cfg.wanted : bitfield(t->num_pieces());
@@ -296,23 +451,12 @@ void start_parts(torrent_self* self, const torrent_actor_config& cfg, const stor
   st.progress.bytes_total = bytes_total;
   st.progress.bytes_left = bytes_left;
   bool complete = have_count == wanted.count();
-  ctx->choker = spawn_choker(self->system(), cfg.settings->choker, complete);
   st.ctx = ctx;
+  start_choker(self, cfg, complete);
   st.progress.state = torrent_state::downloading;
   if (complete) became_complete(self, cfg);
-
-  if (!t->tracker_tiers.empty()) {
-    tracker_actor_config tc;
-    tc.info_hash = t->info_hash;
-    tc.peer_id = cfg.peer_id;
-    tc.port = cfg.listen_port;
-    tc.tiers = t->tracker_tiers;
-    tc.numwant = cfg.settings->numwant;
-    tc.torrent = ctx->torrent_actor;
-    tc.left = bytes_left;
-    st.tracker = spawn_tracker_actor(self->system(), tc);
-    if (complete) self->send(st.tracker, tracker_completed{});
-  }
+  start_tracker(self, cfg);
+  if (complete && st.tracker) self->send(st.tracker, tracker_completed{});
   cfg.registry->add(ctx);
   add_candidates(self, cfg, cfg.params.peers);
 }
@@ -320,7 +464,7 @@ void start_parts(torrent_self* self, const torrent_actor_config& cfg, const stor
 void peer_down(torrent_self* self, const torrent_actor_config& cfg, const caf::down_msg& dm) {
   auto& st = self->state;
   auto it = st.by_actor.find(dm.source);
-  if (it == st.by_actor.end()) return;
+  if (it == st.by_actor.end()) return part_down(self, cfg, dm);
   auto key = it->second;
   st.by_actor.erase(it);
   auto pit = st.peers.find(key);
@@ -330,11 +474,11 @@ void peer_down(torrent_self* self, const torrent_actor_config& cfg, const caf::d
   --st.connected_count;
   st.connected_addresses.erase(entry.address);
   if (entry.counted) cfg.registry->release_connection();
-  if (st.ctx) {
-    self->send(st.ctx->piece_manager, peer_gone{key});
-    self->send(st.ctx->choker, peer_gone{key});
+  if (st.parts.piece_manager) {
+    self->send(st.parts.piece_manager, peer_gone{key});
+    self->send(st.parts.choker, peer_gone{key});
   }
-  if (st.stopping) return;
+  if (st.stopping || st.failed) return;
   auto addr = entry.address.to_string();
   auto now = engine_clock::now();
   auto why = [&] {
@@ -357,8 +501,9 @@ void peer_down(torrent_self* self, const torrent_actor_config& cfg, const caf::d
       auto decision = st.restarts->on_abnormal_exit(addr, now);
       if (log_enabled(log_level::info))
         log_info(why() + (decision.restart() ? " (reconnecting)" : " (given up for a while)"));
+      note_failure(st, "peer", addr + ": " + exit_reason_text(self->system(), dm.reason),
+                   decision.restart());
       if (decision.restart()) {
-        ++st.progress.restarts;
         self->delayed_send(self,
                            std::chrono::duration_cast<std::chrono::milliseconds>(decision.delay),
                            reconnect_peer{entry.address});
@@ -381,8 +526,33 @@ void on_report(torrent_self* self, const peer_report& r) {
   p.last = r;
   st.progress.downloaded += static_cast<std::int64_t>(r.downloaded);
   st.progress.uploaded += static_cast<std::int64_t>(r.uploaded);
-  if (st.ctx)
-    self->send(st.ctx->choker, choker_rates{r.peer, r.download_rate, r.upload_rate, r.snubbed});
+  if (st.parts.choker)
+    self->send(st.parts.choker, choker_rates{r.peer, r.download_rate, r.upload_rate, r.snubbed});
+}
+
+// A full disk pauses downloading (uploads go on) and tries again later: the writes that
+// failed left their pieces unverified, to be downloaded again. Any other disk error counts as
+// a failure of the disk writer: within the parts' budget the torrent goes on, the piece is
+// downloaded again; beyond it the torrent gives up.
+void on_disk_failure(torrent_self* self, const torrent_actor_config& cfg, const disk_failure& f) {
+  auto& st = self->state;
+  if (st.stopping || st.failed) return;
+  if (f.kind != "disk full") {
+    const bool go_on = st.part_budget->allow(engine_clock::now());
+    note_failure(st, "disk_writer", f.kind + ": " + f.message, false);
+    if (!go_on) return fail_torrent(self, cfg, f.kind + ": " + f.message);
+    log_error(st.progress.name + ": " + f.kind + ": " + f.message);
+    return;
+  }
+  if (st.disk_paused) return;  // the other writes in flight failed alike
+  st.disk_paused = true;
+  st.progress.state = torrent_state::paused;
+  st.progress.error = "disk full: " + f.message;
+  log_error(st.progress.name + ": paused, " + st.progress.error + "; trying again in " +
+            std::to_string(cfg.settings->disk_full_retry.count()) + " s");
+  self->send(st.parts.piece_manager, pause_downloads{true});
+  save_resume_if_due(self, cfg, true);
+  self->delayed_send(self, cfg.settings->disk_full_retry, disk_retry_atom::value);
 }
 
 void refresh_progress(torrent_self* self) {
@@ -402,6 +572,9 @@ void refresh_progress(torrent_self* self) {
   st.progress.upload_rate = up;
   st.progress.peers = peers;
   st.progress.seeds = seeds;
+  st.progress.supervision.clear();
+  for (const auto& [kind, stat] : st.restart_stats)
+    st.progress.supervision.push_back(stat);
   if (st.complete)
     st.progress.eta_s = 0;
   else if (down > 1)
@@ -419,8 +592,24 @@ caf::behavior torrent_behavior(torrent_self* self, torrent_actor_config cfg) {
   st.progress.pieces_total = t.num_pieces();
   st.progress.state = torrent_state::checking;
   st.restarts.emplace(cfg.settings->supervision);
+  st.part_budget.emplace(cfg.settings->part_supervision.max_restarts,
+                         cfg.settings->part_supervision.window);
   st.resume_schedule.emplace(resume_interval);
-  self->set_down_handler([=](caf::down_msg& dm) { peer_down(self, cfg, dm); });
+  const auto& faults = cfg.settings->faults;
+  st.rng.seed(faults.seed != 0 ? faults.seed : std::random_device{}());
+  // However the torrent ends, what it spawned ends with it and incoming peers stop finding it.
+  self->attach_functor([children = st.children, registry = cfg.registry,
+                        info_hash = t.info_hash](const caf::error& reason) {
+    for (const auto& [addr, child] : *children)
+      caf::anon_send(
+          child, caf::exit_msg{child.address(), reason ? reason : caf::exit_reason::user_shutdown});
+    children->clear();
+    registry->remove(info_hash);
+  });
+  self->set_down_handler([=](caf::down_msg& dm) {
+    self->state.children->erase(dm.source);
+    peer_down(self, cfg, dm);
+  });
   self->spawn<caf::detached>(check_worker, cfg.params.torrent, cfg.params.download_dir,
                              cfg.state_dir, caf::actor_cast<caf::actor>(self));
   self->delayed_send(self, seconds{1}, tick_atom::value);
@@ -428,6 +617,8 @@ caf::behavior torrent_behavior(torrent_self* self, torrent_actor_config cfg) {
       [=](const storage_checked& c) {
         if (self->state.stopping) return;
         start_parts(self, cfg, c);
+        if (cfg.settings->faults.kill_peer_interval.count() > 0)
+          self->delayed_send(self, cfg.settings->faults.kill_peer_interval, kill_peer_atom::value);
       },
       [=](const peers_discovered& d) { add_candidates(self, cfg, d.peers); },
       [=](const tracker_status& s) {
@@ -440,20 +631,21 @@ caf::behavior torrent_behavior(torrent_self* self, torrent_actor_config cfg) {
       },
       [=](peer_joined& j) -> join_answer {
         auto& st = self->state;
-        self->monitor(j.actor);
+        adopt(self, j.actor);
         st.by_actor[j.actor.address()] = j.peer;
-        bool refuse = st.stopping ||
+        bool refuse = st.stopping || st.failed ||
                       st.connected_count >= cfg.settings->max_connections_per_torrent ||
                       st.dropped.count(j.address);
         st.peers[j.peer] = peer_entry{j.address, j.actor, false, true, false, {}};
         ++st.connected_count;
-        if (refuse) return join_answer{false, "connection limit of the torrent reached"};
+        if (refuse) return join_answer{false, "connection limit of the torrent reached", {}};
         st.connected_addresses.insert(j.address);
-        return join_answer{true, {}};
+        return join_answer{true, {}, st.parts};
       },
       [=](const peer_report& r) { on_report(self, r); },
       [=](const piece_verified& v) {
         auto& st = self->state;
+        if (v.piece < st.have.size()) st.have.set(v.piece);
         st.progress.pieces_have = v.pieces_have;
         st.progress.bytes_left = v.bytes_left;
         st.resume_schedule->changed();
@@ -469,11 +661,38 @@ caf::behavior torrent_behavior(torrent_self* self, torrent_actor_config cfg) {
                    " failed its hash; " + std::to_string(f.charged.size()) + " peer(s) charged, " +
                    std::to_string(f.banned.size()) + " banned");
       },
-      [=](const disk_failure& f) {
+      [=](const disk_failure& f) { on_disk_failure(self, cfg, f); },
+      [=](disk_retry_atom) {
         auto& st = self->state;
-        st.progress.state = f.kind == "disk full" ? torrent_state::paused : torrent_state::error;
-        st.progress.error = f.message;
-        log_error(st.progress.name + ": " + f.kind + ": " + f.message);
+        if (!st.disk_paused || st.stopping || st.failed) return;
+        st.disk_paused = false;
+        st.progress.state =
+            st.complete ? next_state_after_complete(cfg) : torrent_state::downloading;
+        st.progress.error.clear();
+        if (log_enabled(log_level::info))
+          log_info(st.progress.name + ": trying to write to the disk again");
+        self->send(st.parts.piece_manager, pause_downloads{false});
+      },
+      [=](kill_peer_atom) {
+        auto& st = self->state;
+        if (st.stopping || st.failed) return;
+        if (!st.peers.empty()) {
+          auto it = st.peers.begin();
+          std::advance(it,
+                       std::uniform_int_distribution<std::size_t>(0, st.peers.size() - 1)(st.rng));
+          if (log_enabled(log_level::info))
+            log_info(st.progress.name + ": fault injection: killing the peer actor of " +
+                     it->second.address.to_string());
+          self->send_exit(it->second.actor, caf::make_error(caf::sec::runtime_error,
+                                                            "fault injection: peer actor killed"));
+        }
+        self->delayed_send(self, cfg.settings->faults.kill_peer_interval, kill_peer_atom::value);
+      },
+      [=](get_parts) -> caf::result<torrent_parts> {
+        const auto& st = self->state;
+        if (!st.parts.piece_manager)
+          return caf::make_error(caf::sec::runtime_error, "no parts yet");
+        return st.parts;
       },
       [=](get_progress) -> torrent_progress {
         refresh_progress(self);

@@ -1,5 +1,5 @@
-// What every peer actor of a torrent needs to know, built once by the torrent when its
-// parts are up and shared (read-only) by all its peers and by the listener.
+// What every peer actor of a torrent needs to know, built once by the torrent when its data
+// is checked and shared (read-only) by all its peers and by the listener.
 #pragma once
 
 #include <caf/actor.hpp>
@@ -21,11 +21,8 @@ struct torrent_context {
   std::shared_ptr<const metainfo> torrent;
   handshake ours;  // our handshake for this torrent (info-hash, peer id, feature bits)
   caf::actor torrent_actor;
-  caf::actor piece_manager;
-  // Each writes and hashes its share of the pieces, on its own thread: piece p belongs to
-  // disk_writers[p % size()] (one thread's pwrite + SHA-1 was the download's bottleneck).
-  std::vector<caf::actor> disk_writers;
-  caf::actor choker;
+  // The piece manager, disk writers and choker are not here: the torrent restarts them when
+  // they fail, and tells its peers (torrent_parts in messages.hpp).
   caf::actor rate_limiter;
   std::uint64_t torrent_id = 0;  // this torrent's buckets in the rate limiter
   // Whether a download / upload limit applies (the session's or this torrent's): only then
@@ -37,10 +34,6 @@ struct torrent_context {
   request_pipeline_config pipeline;
   peer_connection_options connection;  // its pool is `pool`
   std::size_t max_incoming_requests = 250;
-
-  const caf::actor& disk_writer_for(std::uint32_t piece) const {
-    return disk_writers[piece % disk_writers.size()];
-  }
 };
 
 }  // namespace actorrent

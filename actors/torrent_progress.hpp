@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace actorrent {
 
@@ -37,6 +38,13 @@ inline const char* to_string(torrent_state s) {
   return "unknown";
 }
 
+// How often one kind of actor of a torrent was restarted by its supervisor, and why last.
+struct restart_stat {
+  std::string actor;  // "peer", "piece_manager", "disk_writer", "choker", "tracker"
+  std::uint32_t restarts = 0;
+  std::string last_failure;
+};
+
 struct torrent_progress {
   std::string name;
   std::string info_hash;  // hex
@@ -53,9 +61,10 @@ struct torrent_progress {
   std::uint32_t peers = 0;     // connected (handshake done)
   std::uint32_t seeds = 0;     // of which have everything
   std::int64_t eta_s = -1;     // -1: unknown
-  std::uint32_t restarts = 0;  // peer actors restarted
+  std::uint32_t restarts = 0;  // actors restarted, of every kind (`supervision` splits them)
   std::uint32_t hash_failures = 0;
-  std::string error;  // why paused or in error
+  std::string error;                      // why paused or in error
+  std::vector<restart_stat> supervision;  // the kinds that failed at least once
 };
 
 }  // namespace actorrent

@@ -362,7 +362,13 @@ const table<client_config>& client_table() {
             0, week_s, "seconds")
         .integer(
             "max_keys", [](auto& c) -> auto& { return c.session.supervision.max_keys; }, 1,
-            10'000'000);
+            10'000'000)
+        .integer(
+            "part_max_restarts",
+            [](auto& c) -> auto& { return c.session.part_supervision.max_restarts; }, 0, 100000)
+        .duration<seconds>(
+            "part_window_s", [](auto& c) -> auto& { return c.session.part_supervision.window; }, 1,
+            week_s, "seconds");
     // Lower bounds: a piece message (16 KiB block + 13 bytes) must fit in a frame and in the
     // send queue, or every block would end the connection.
     constexpr std::uint64_t block_frame = 16 * 1024 + 13;
@@ -408,9 +414,13 @@ const table<client_config>& client_table() {
             "keep_alive_interval_s",
             [](auto& c) -> auto& { return c.session.connection.keep_alive_interval; }, 0, week_s,
             "seconds, 0 = never");
-    s.section("disk").integer(
-        "threads", [](auto& c) -> auto& { return c.session.disk_threads; }, 0, 64,
-        "0 = one per core, at most 4");
+    s.section("disk")
+        .integer(
+            "threads", [](auto& c) -> auto& { return c.session.disk_threads; }, 0, 64,
+            "0 = one per core, at most 4")
+        .duration<seconds>(
+            "full_retry_s", [](auto& c) -> auto& { return c.session.disk_full_retry; }, 1, week_s,
+            "seconds");
     s.section("tracker").integer(
         "numwant", [](auto& c) -> auto& { return c.session.numwant; }, 0, 1000);
     s.section("faults").duration<milliseconds>(

@@ -172,6 +172,11 @@ std::string progress_json(const torrent_progress& t, double time_s) {
   j["restarts"] = t.restarts;
   j["hash_failures"] = t.hash_failures;
   j["error"] = t.error;
+  // Per kind of actor: restarts by its supervisor and the last failure.
+  auto supervision = nlohmann::ordered_json::object();
+  for (const auto& r : t.supervision)
+    supervision[r.actor] = {{"restarts", r.restarts}, {"last_failure", r.last_failure}};
+  j["supervision"] = std::move(supervision);
   // Names are bytes from a .torrent; a script reading the stream needs valid UTF-8.
   return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }

@@ -102,8 +102,11 @@ TEST_CASE("the pipeline's message types round-trip through CAF's serializer", "[
   CHECK((pv.pieces_have == 7 && pv.bytes_left == 1000));
   auto pf = round_trip(sys, piece_failed_hash{6, {1, 2}, {2}});
   CHECK((pf.charged.size() == 2 && pf.banned == std::vector<std::uint64_t>{2}));
-  auto ja = round_trip(sys, join_answer{false, "limit"});
-  CHECK((!ja.accepted && ja.reason == "limit"));
+  auto ja = round_trip(sys, join_answer{false, "limit", {3, {}, {}, {{}, {}}}});
+  CHECK((!ja.accepted && ja.reason == "limit" && ja.parts.generation == 3 &&
+         ja.parts.disk_writers.size() == 2));
+  round_trip(sys, get_parts{});
+  CHECK(round_trip(sys, pause_downloads{true}).paused);
   auto rep = round_trip(sys, peer_report{4, 1.5, 2.5, 100, 200, true, true, false, false, true});
   CHECK((rep.download_rate == 1.5 && rep.uploaded == 200 && rep.seed));
   CHECK(round_trip(sys, peer_gone{4}).peer == 4);
@@ -117,8 +120,12 @@ TEST_CASE("the pipeline's message types round-trip through CAF's serializer", "[
   tp.state = torrent_state::seeding;
   tp.bytes_left = 5;
   tp.error = "e";
+  tp.supervision.push_back({"choker", 2, "killed"});
   auto tp2 = round_trip(sys, tp);
   CHECK((tp2.name == "n" && tp2.state == torrent_state::seeding && tp2.bytes_left == 5));
+  REQUIRE(tp2.supervision.size() == 1);
+  CHECK((tp2.supervision[0].actor == "choker" && tp2.supervision[0].restarts == 2 &&
+         tp2.supervision[0].last_failure == "killed"));
   auto sp = round_trip(sys, session_progress{{tp, tp}});
   CHECK(sp.torrents.size() == 2);
   round_trip(sys, torrent_stop{});

@@ -155,7 +155,7 @@ def wait_until(predicate, timeout, step=0.1):
 
 PROGRESS_KEYS = ("name", "info_hash", "state", "pieces_total", "pieces_have", "pieces_wanted",
                  "bytes_total", "bytes_left", "download_rate", "upload_rate", "downloaded", "uploaded",
-                 "peers", "seeds", "eta_s", "restarts", "hash_failures", "error", "time_s")
+                 "peers", "seeds", "eta_s", "restarts", "hash_failures", "error", "supervision", "time_s")
 
 
 def uneven_files(count, total, prefix=""):

@@ -50,6 +50,10 @@ bool operator==(const peer_connection_options& a, const peer_connection_options&
          std::tie(b1, b2, b3, b4, b5, b6, b7, b8, b9, b10, b11);
 }
 
+bool operator==(const part_supervision_config& a, const part_supervision_config& b) {
+  return a.max_restarts == b.max_restarts && a.window == b.window;
+}
+
 bool operator==(const fault_schedule& a, const fault_schedule& b) {
   const auto& [a1, a2, a3] = a;
   const auto& [b1, b2, b3] = b;
@@ -63,13 +67,13 @@ bool operator==(const fault_settings& a, const fault_settings& b) {
 }
 
 bool operator==(const session_settings& a, const session_settings& b) {
-  const auto& [a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15, a16, a17, a18,
-               a19] = a;
-  const auto& [b1, b2, b3, b4, b5, b6, b7, b8, b9, b10, b11, b12, b13, b14, b15, b16, b17, b18,
-               b19] = b;
+  const auto& [a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15, a16, a17, a18, a19,
+               a20, a21] = a;
+  const auto& [b1, b2, b3, b4, b5, b6, b7, b8, b9, b10, b11, b12, b13, b14, b15, b16, b17, b18, b19,
+               b20, b21] = b;
   return std::tie(a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15, a16, a17, a18,
-                  a19) == std::tie(b1, b2, b3, b4, b5, b6, b7, b8, b9, b10, b11, b12, b13, b14, b15,
-                                   b16, b17, b18, b19);
+                  a19, a20, a21) == std::tie(b1, b2, b3, b4, b5, b6, b7, b8, b9, b10, b11, b12, b13,
+                                             b14, b15, b16, b17, b18, b19, b20, b21);
 }
 
 bool operator==(const config_torrent& a, const config_torrent& b) {
@@ -126,6 +130,7 @@ const std::set<std::string> all_keys{
     "limits.max_connections_per_torrent",
     "limits.max_incoming_requests",
     "disk.threads",
+    "disk.full_retry_s",
     "choker.upload_slots",
     "choker.optimistic_slots",
     "choker.rechoke_interval_s",
@@ -166,6 +171,8 @@ const std::set<std::string> all_keys{
     "supervision.drop_s",
     "supervision.stable_period_s",
     "supervision.max_keys",
+    "supervision.part_max_restarts",
+    "supervision.part_window_s",
     "connection.read_buffer_size",
     "connection.receive_credit",
     "connection.max_frame_length",

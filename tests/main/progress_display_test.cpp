@@ -57,13 +57,14 @@ TEST_CASE("progress: progress_json has every field under the struct's names") {
   torrent_progress t = sample();
   t.error = "disk full";
   t.state = torrent_state::paused;
+  t.supervision = {{"peer", 2, "10.0.0.1:6881: killed"}, {"choker", 0, "gone"}};
   const auto j = nlohmann::json::parse(progress_json(t, 12.34567));
   // One key per field plus time_s: a field added to torrent_progress breaks this binding,
   // which is the reminder to emit it.
   const auto& [name, info_hash, state, pieces_total, pieces_have, pieces_wanted, bytes_total,
                bytes_left, download_rate, upload_rate, downloaded, uploaded, peers, seeds, eta_s,
-               restarts, hash_failures, error] = t;
-  CHECK(j.size() == 19);
+               restarts, hash_failures, error, supervision] = t;
+  CHECK(j.size() == 20);
   CHECK(j["time_s"] == 12.346);
   CHECK(j["name"] == name);
   CHECK(j["info_hash"] == info_hash);
@@ -84,6 +85,10 @@ TEST_CASE("progress: progress_json has every field under the struct's names") {
   CHECK(j["restarts"] == restarts);
   CHECK(j["hash_failures"] == hash_failures);
   CHECK(j["error"] == error);
+  REQUIRE(j["supervision"].size() == supervision.size());
+  CHECK(j["supervision"]["peer"]["restarts"] == 2);
+  CHECK(j["supervision"]["peer"]["last_failure"] == "10.0.0.1:6881: killed");
+  CHECK(j["supervision"]["choker"]["restarts"] == 0);
   CHECK(progress_json(t, 1).find('\n') == std::string::npos);
 }
 
