@@ -66,6 +66,7 @@ void register_message_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<join_answer>("join_answer");
   cfg.add_message_type<torrent_parts>("torrent_parts");
   cfg.add_message_type<get_parts>("get_parts");
+  cfg.add_message_type<find_torrent>("find_torrent");
   cfg.add_message_type<pause_downloads>("pause_downloads");
   cfg.add_message_type<restart_stat>("restart_stat");
   cfg.add_message_type<std::vector<restart_stat>>("std::vector<restart_stat>");

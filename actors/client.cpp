@@ -102,6 +102,14 @@ std::vector<torrent_progress> client::progress() {
   return out;
 }
 
+caf::actor client::torrent_actor(const std::string& info_hash) {
+  caf::scoped_actor self{*system_};
+  caf::actor out;
+  self->request(session_, request_timeout, find_torrent{info_hash})
+      .receive([&](caf::actor& a) { out = std::move(a); }, [&](caf::error&) {});
+  return out;
+}
+
 stop_result client::stop() {
   stop_result out;
   if (stopped_) return out;

@@ -46,6 +46,8 @@ class client {
   // The torrent's info-hash (hex), or why it was refused.
   expected<std::string, std::string> add_torrent(torrent_params params);
   std::vector<torrent_progress> progress();
+  // The actor of a torrent by info-hash (hex); null when there is none (or it ended).
+  caf::actor torrent_actor(const std::string& info_hash);
   // Stops every torrent (announce "stopped", save resume data) and the session. Idempotent.
   stop_result stop();
 

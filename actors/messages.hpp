@@ -815,6 +815,17 @@ typename Inspector::result_type inspect(Inspector& f, torrent_progress& x) {
            x.hash_failures, x.error, x.supervision);
 }
 
+// The torrent actor of an info-hash (hex), or a null handle: for tests that inject faults
+// and tools that inspect the supervision tree.
+struct find_torrent {
+  std::string info_hash;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, find_torrent& x) {
+  return f(caf::meta::type_name("find_torrent"), x.info_hash);
+}
+
 // A torrent to add to a session (local only: it carries the parsed metainfo); the reply is
 // torrent_added.
 struct add_torrent {

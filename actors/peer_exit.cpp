@@ -46,6 +46,9 @@ std::string exit_reason_text(caf::actor_system& system, const caf::error& reason
       text += ": " + ctx.get_as<std::string>(0);
     return text;
   }
+  // An error raised with a message (a crash, an injected fault): the message says it best.
+  const auto& ctx = reason.context();
+  if (ctx.size() == 1 && ctx.match_element<std::string>(0)) return ctx.get_as<std::string>(0);
   return system.render(reason);
 }
 

@@ -101,6 +101,10 @@ caf::behavior session_behavior(session_self* self, session_actor_config cfg) {
   });
   return {
       [=](add_torrent& a) -> torrent_added { return add(self, cfg, std::move(a.params)); },
+      [=](const find_torrent& f) -> caf::actor {
+        auto it = self->state.torrents.find(f.info_hash);
+        return it == self->state.torrents.end() ? caf::actor{} : it->second.actor;
+      },
       [=](get_progress) -> caf::result<session_progress> {
         auto rp = self->make_response_promise();
         gather_progress(self, rp);

@@ -106,6 +106,7 @@ TEST_CASE("the pipeline's message types round-trip through CAF's serializer", "[
   CHECK((!ja.accepted && ja.reason == "limit" && ja.parts.generation == 3 &&
          ja.parts.disk_writers.size() == 2));
   round_trip(sys, get_parts{});
+  CHECK(round_trip(sys, find_torrent{"ab"}).info_hash == "ab");
   CHECK(round_trip(sys, pause_downloads{true}).paused);
   auto rep = round_trip(sys, peer_report{4, 1.5, 2.5, 100, 200, true, true, false, false, true});
   CHECK((rep.download_rate == 1.5 && rep.uploaded == 200 && rep.seed));
