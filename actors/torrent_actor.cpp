@@ -547,7 +547,7 @@ void on_disk_failure(torrent_self* self, const torrent_actor_config& cfg, const 
   if (st.disk_paused) return;  // the other writes in flight failed alike
   st.disk_paused = true;
   st.progress.state = torrent_state::paused;
-  st.progress.error = "disk full: " + f.message;
+  st.progress.error = f.message;  // "disk full: FILE: ..."
   log_error(st.progress.name + ": paused, " + st.progress.error + "; trying again in " +
             std::to_string(cfg.settings->disk_full_retry.count()) + " s");
   self->send(st.parts.piece_manager, pause_downloads{true});
