@@ -1,11 +1,26 @@
 // The torrent: one per torrent in a session, and the supervisor of everything that serves it
 // (DESIGN.md principle 3). It checks the data on disk at start (resume data, else a
-// recheck), then runs its disk writer, piece manager, choker and tracker actor, connects to
-// the peers it learns of within the connection limits, adopts incoming ones, and supervises
-// its peer actors: an abnormal end is reconnected after the restart policy's backoff, a
-// protocol violation or a ban drops the address, a normal end is left alone. It aggregates
-// the peers' reports into the progress it answers get_progress with, saves resume data as
-// pieces are verified, and on torrent_stop announces "stopped", saves, and ends.
+// recheck), then runs its parts, connects to the peers it learns of within the connection
+// limits, adopts incoming ones, aggregates the peers' reports into the progress it answers
+// get_progress with, saves resume data as pieces are verified, and on torrent_stop announces
+// "stopped", saves, and ends.
+//
+// THE RESTART POLICY, in one place (the torrent carries it out on each child's down message):
+//  - peer, outgoing: an abnormal end is reconnected after a backoff, per address, by
+//    engine/restart_policy (R restarts in W, then the address is dropped for a while); a
+//    violation or a ban drops the address; a normal end is left alone.
+//  - peer, incoming: never called back (its listening port is unknown).
+//  - piece_manager and disk_writers, one for all: they refer to each other and share the
+//    blocks in flight, so both are restarted, from the verified pieces; every peer is sent
+//    the new torrent_parts and re-registers (its requests of the old picker become stale).
+//  - choker: restarted; every peer chokes and re-joins it, the successor unchokes anew.
+//  - tracker: restarted, its announce schedule from scratch.
+//  Parts share one budget (session_settings::part_supervision: R restarts in W); one more
+//  failure puts the torrent in the `error` state: peers and parts end, progress says why.
+// A disk-full write pauses downloads and retries later (not a failure); another disk error
+// counts against the part budget. Restart counts and the last failure per kind of actor are
+// in the progress (`supervision`). Whatever ends the torrent ends its children too, and the
+// session marks a torrent that crashed as `error` and goes on.
 #pragma once
 
 #include <caf/actor.hpp>
