@@ -175,7 +175,7 @@ void maybe_request(peer_self* self) {
   }
   st.pick_pending = true;
   auto asked = static_cast<std::uint32_t>(wanted);
-  auto generation = st.parts.generation;
+  auto manager = st.parts.piece_manager;  // replies of a replaced one are dropped
   auto refund = [=](std::size_t used) {
     auto& st = self->state;
     if (st.ctx->limit_download) st.download_quota += (asked - used) * block_bytes;
@@ -186,7 +186,7 @@ void maybe_request(peer_self* self) {
       .then(
           [=](picked& p) {
             auto& st = self->state;
-            if (generation != st.parts.generation) return refund(0);  // a restarted manager's
+            if (manager != st.parts.piece_manager) return refund(0);
             st.pick_pending = false;
             refund(p.blocks.size());
             if (p.blocks.empty()) {
@@ -209,7 +209,7 @@ void maybe_request(peer_self* self) {
           },
           [=](caf::error&) {  // the piece manager failed; the torrent sends its successor
             auto& st = self->state;
-            if (generation == st.parts.generation) st.pick_pending = false;
+            if (manager == st.parts.piece_manager) st.pick_pending = false;
             refund(0);
           });
 }
@@ -224,6 +224,7 @@ void set_interested(peer_self* self, bool on) {
 
 void ask_interest(peer_self* self, peer_pieces p) {
   auto& st = self->state;
+  if (!st.registered) return;  // register_peer tells the piece manager all the remote has
   self->request(st.parts.piece_manager, caf::infinite, std::move(p))
       .then(
           [=](interest i) {
@@ -276,11 +277,19 @@ void pump_uploads(peer_self* self) {
             [=](blocks_read& res) {
               auto& st = self->state;
               st.reads_in_flight -= count;
-              if (!st.am_choking && st.conn) {
+              if (st.conn) {
                 std::vector<peer_connection::outgoing_block> out;
                 std::uint64_t bytes = 0;
-                for (auto& r : res.results) {
-                  if (!r.ok) continue;
+                // Results come in the order asked. A block not sent (a failed read, or a
+                // choke since it was asked) is rejected, or a BEP 6 peer waits for it forever.
+                for (std::size_t k = 0; k < res.results.size(); ++k) {
+                  auto& r = res.results[k];
+                  if (!r.ok || st.am_choking) {
+                    if (st.fast && k < blocks.size())
+                      send_wire(self, wire::reject_request{blocks[k].piece, blocks[k].offset,
+                                                           blocks[k].length});
+                    continue;
+                  }
                   bytes += r.data.size();
                   out.push_back({r.piece, r.offset, std::move(r.data)});
                 }
@@ -296,7 +305,7 @@ void pump_uploads(peer_self* self) {
             [=](caf::error&) {  // the disk writer failed: the peer may ask again
               auto& st = self->state;
               st.reads_in_flight -= count;
-              if (st.fast && !st.am_choking)
+              if (st.fast)
                 for (const auto& r : blocks)
                   send_wire(self, wire::reject_request{r.piece, r.offset, r.length});
               pump_uploads(self);
@@ -432,22 +441,24 @@ void on_blocks(peer_self* self, peer_blocks_in& in) {
 // the remote has instead: the remote already knows what we have.
 void register_peer(peer_self* self, bool again) {
   auto& st = self->state;
-  auto generation = st.parts.generation;
+  auto manager = st.parts.piece_manager;  // a reply from a replaced one is dropped
   self->request(st.parts.piece_manager, caf::infinite,
                 peer_registered{st.key, caf::actor_cast<caf::actor>(self)})
       .then(
           [=](peer_welcome& w) {
             auto& st = self->state;
-            if (generation != st.parts.generation) return;
+            if (manager != st.parts.piece_manager) return;
             if (auto bits = bitfield::from_wire(w.have_bits, st.num_pieces))
               st.ours = std::move(*bits);
             st.registered = true;
+            // What the remote announced before now (a restarted piece manager knows nothing
+            // of it; an incoming peer may hear the remote's BITFIELD before it has parts).
+            if (st.remote_have.all())
+              ask_interest(self, peer_pieces{st.key, peer_pieces::all, 0, {}});
+            else if (!st.remote_have.none())
+              ask_interest(self,
+                           peer_pieces{st.key, peer_pieces::bits, 0, st.remote_have.to_wire()});
             if (again) {
-              if (st.remote_have.all())
-                ask_interest(self, peer_pieces{st.key, peer_pieces::all, 0, {}});
-              else if (!st.remote_have.none())
-                ask_interest(self,
-                             peer_pieces{st.key, peer_pieces::bits, 0, st.remote_have.to_wire()});
               if (st.peer_choking)
                 self->send(st.parts.piece_manager, peer_choked_us{st.key, st.fast});
               maybe_request(self);
