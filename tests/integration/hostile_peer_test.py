@@ -491,7 +491,7 @@ def path_cases(r, binary, tmp):
             f.write(multi_file_torrent(name, [(p, content) for p in paths]))
         dl_dir = os.path.join(base, f"dl-{i}", "deep")
         os.makedirs(dl_dir)
-        res = subprocess.run([binary, "download", tor, "-o", dl_dir, "--quiet"],
+        res = subprocess.run([binary, "download", tor, "-o", dl_dir, "--quiet", "--listen-port", "0"],
                              capture_output=True, text=True, timeout=30)
         err = res.stderr.strip()
         ok = (res.returncode == 2 and needle in err and "path" in err and tor in err
@@ -509,8 +509,8 @@ def write_json(d, name, obj):
 
 
 def symlink_case(r, binary, tmp):
-    """DIR/t/evil -> OUTSIDE planted before the download of a torrent with t/evil/x: the
-    download must not write through it (nor read through it in verify)."""
+    """DIR/t/evil -> OUTSIDE and DIR/t/ok.bin -> VICTIM planted before the download of a torrent
+    with t/evil/x and t/ok.bin: the download must not write through them (nor verify read)."""
     base = os.path.join(tmp, "symlink")
     src = os.path.join(base, "src")
     su.make_tree(os.path.join(src, "t"), {"evil/x": 100000, "ok.bin": 50000})
@@ -521,6 +521,11 @@ def symlink_case(r, binary, tmp):
     dl = os.path.join(base, "dl")
     os.makedirs(os.path.join(dl, "t"))
     os.symlink(outside, os.path.join(dl, "t", "evil"))
+    # And one at a file: a victim outside that the torrent's ok.bin would overwrite.
+    victim = os.path.join(base, "victim")
+    with open(victim, "wb") as f:
+        f.write(b"not yours")
+    os.symlink(victim, os.path.join(dl, "t", "ok.bin"))
 
     # verify: the right bytes outside, reachable only through the symlink, do not count.
     with open(os.path.join(src, "t", "evil", "x"), "rb") as f:
@@ -530,8 +535,9 @@ def symlink_case(r, binary, tmp):
     res = subprocess.run([binary, "verify", tor, "--dir", dl], capture_output=True, text=True,
                          timeout=30)
     out = res.stdout + res.stderr
+    named = (lines_with(out, "symbolic link") or [""])[0].strip()
     r.check(res.returncode == 1 and "symbolic link" in out and "evil" in out,
-            "verify does not read through a planted symlink: exit 1, names it",
+            f"verify does not read through a planted symlink: exit 1 (\"{named[-120:]}\")",
             f"exit {res.returncode}: {out[-400:]!r}")
     os.unlink(os.path.join(outside, "x"))
 
@@ -544,14 +550,20 @@ def symlink_case(r, binary, tmp):
             r.check(False, "seeder for the symlink case started", seeder.describe())
             return
         dlr = su.Downloader(binary, tor, dl, base, "symlink-dl", peers=[f"127.0.0.1:{port}"],
+                            listen_port=su.free_port(),
                             extra=["--log-level", "info", "-c", write_json(base, "d.json", {})])
         rc = dlr.wait(30)
         err = dlr.stderr(3000)
         evil = os.path.join(dl, "t", "evil")
         ok = rc == 1 and "symbolic link" in err and evil in err and tree_listing(outside) == []
-        r.check(ok, "download fails on a planted symlink: exit 1, names the path, writes nothing "
-                    "outside", f"{dlr.describe()}; outside holds {tree_listing(outside)}")
-        r.check(os.path.islink(evil), "the planted symlink is left as it was")
+        named = (lines_with(err, "symbolic link") or [""])[0].strip()
+        r.check(ok, f"download fails on a planted symlink: exit 1, nothing written outside "
+                    f"(\"{named[-160:]}\")", f"{dlr.describe()}; outside holds {tree_listing(outside)}")
+        with open(victim, "rb") as f:
+            untouched = f.read() == b"not yours"
+        r.check(untouched, "a file symlinked to a victim outside is neither written nor replaced")
+        r.check(os.path.islink(evil) and os.path.islink(os.path.join(dl, "t", "ok.bin")),
+                "the planted symlinks are left as they were")
     finally:
         if dlr:
             dlr.stop()
@@ -613,7 +625,7 @@ def main():
                  ["protocol violation", "length 1048576 is more than the 16384-byte block limit"]),
                 ("flood of requests while choked",
                  leecher_then(seed_port, ih,
-                              b"".join(request(i % n, 0, BLOCK) for i in range(5000)),
+                              b"".join(request(i % (n - 1), 0, BLOCK) for i in range(5000)),
                               interested=False),
                  ["protocol violation",
                   f"request flood: {CHOKED_FLOOD_LIMIT + 1} requests while choked"]),
@@ -725,6 +737,7 @@ def main():
                     f"{len(failures)} (max_hash_failures {MAX_HASH_FAILURES}, "
                     f"{garbage.outcome.notes.get('blocks_served')} garbage blocks served)",
                     "\n".join(failures[:10]))
+            print("\n".join("     " + ln[-120:] for ln in failures))
             check_cut_off(r, slow.outcome, log,
                           ["protocol violation: slow peer: no whole message for over "
                            f"{IDLE_TIMEOUT_S} s", "bytes of a frame trickled in"],
