@@ -756,6 +756,8 @@ def main():
                                                 "info-hash " + incoming[1].notes.get("info_hash",
                                                                                      b"").hex()],
                           "downloader cuts off an incoming peer with a wrong info-hash", within=5)
+            rc, secs = seeder.stop()
+            r.check(rc == 0, f"the attacked seeder exits 0 on SIGTERM ({secs:.1f} s)", seeder.describe())
         finally:
             if downloader:
                 downloader.stop()
