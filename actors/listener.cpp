@@ -6,6 +6,7 @@
 #include <boost/asio/post.hpp>
 #include <mutex>
 
+#include "actors/log.hpp"
 #include "actors/messages.hpp"
 #include "actors/peer_actor.hpp"
 
@@ -65,6 +66,22 @@ struct acceptor_loop : std::enable_shared_from_this<acceptor_loop> {
       pending->actor = spawn_incoming_peer(sys, context, registry->next_peer_key(), address,
                                            std::move(pending->connection));
       return context->ours;
+    };
+    // Until a torrent's peer actor takes the connection (its info-hash is in), an end is the
+    // listener's to tell: a hostile or broken peer is cut off here with nobody else to log it.
+    callbacks.on_closed = [pending, address,
+                           forward = std::move(callbacks.on_closed)](const close_reason& why) {
+      bool adopted = false;
+      {
+        std::lock_guard<std::mutex> lock(pending->mutex);
+        adopted = static_cast<bool>(pending->actor);
+      }
+      if (adopted) return forward(why);
+      const bool notable = why.kind != close_kind::local && why.kind != close_kind::remote;
+      const log_level level = notable ? log_level::info : log_level::debug;
+      if (log_enabled(level))
+        log_line(level, "incoming peer " + address.to_string() + ": " + to_string(why.kind) + ": " +
+                            why.text + " (cut off before its handshake was done)");
     };
     auto connection = peer_connection::accept(std::move(socket), std::move(callbacks), options);
     std::lock_guard<std::mutex> lock(pending->mutex);

@@ -368,11 +368,12 @@ typename Inspector::result_type inspect(Inspector& f, peer_send_drained&) {
 
 struct peer_transport_closed {
   std::string reason;
+  close_kind kind = close_kind::local;  // what the peer actor decides on, not the text
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, peer_transport_closed& x) {
-  return f(caf::meta::type_name("peer_transport_closed"), x.reason);
+  return f(caf::meta::type_name("peer_transport_closed"), x.reason, x.kind);
 }
 
 // ---- peer ↔ piece manager ----

@@ -10,8 +10,10 @@
 #include "actors/messages.hpp"
 #include "actors/peer_exit.hpp"
 #include "engine/rate_meter.hpp"
+#include "engine/request_guard.hpp"
 #include "engine/request_pipeline.hpp"
 #include "protocol/bitfield.hpp"
+#include "protocol/block_range.hpp"
 
 namespace actorrent {
 
@@ -68,6 +70,7 @@ struct peer_state {
   std::uint64_t up_reported = 0;
 
   std::deque<block_request> upload_queue;
+  std::optional<request_guard> requests_guard;
   std::size_t reads_in_flight = 0;
   bool send_backlogged = false;
 
@@ -294,6 +297,7 @@ void pump_uploads(peer_self* self) {
                   out.push_back({r.piece, r.offset, std::move(r.data)});
                 }
                 if (!out.empty()) {
+                  st.requests_guard->on_block_sent();
                   st.conn->send_blocks(std::move(out));
                   st.up.add(bytes, now());
                   if (st.conn->queued_bytes() >= st.ctx->connection.send_low_water)
@@ -315,19 +319,22 @@ void pump_uploads(peer_self* self) {
 
 void on_remote_request(peer_self* self, const block_request& r) {
   auto& st = self->state;
-  const auto& t = *st.ctx->torrent;
-  if (r.piece >= st.num_pieces || r.length == 0 || r.length > st.ctx->pool->block_size() ||
-      static_cast<std::int64_t>(r.offset) + r.length > t.piece_size(r.piece))
-    return violation(self, "requested piece " + std::to_string(r.piece) + " offset " +
+  const auto max_length = static_cast<std::uint32_t>(st.ctx->pool->block_size());
+  if (auto bad = block_range_problem(*st.ctx->torrent, r.piece, r.offset, r.length, max_length))
+    return violation(self, "bad REQUEST for piece " + std::to_string(r.piece) + " offset " +
                                std::to_string(r.offset) + " length " + std::to_string(r.length) +
-                               ", out of range");
-  auto reject = [&] {
-    if (st.fast) send_wire(self, wire::reject_request{r.piece, r.offset, r.length});
-  };
-  if (st.am_choking || !st.ours.test(r.piece) ||
-      st.upload_queue.size() >= st.ctx->max_incoming_requests)
-    return reject();
-  st.upload_queue.push_back(r);  // read when the batch this request came in is handled
+                               ": " + *bad);
+  switch (
+      st.requests_guard->on_request(st.am_choking, st.ours.test(r.piece), st.upload_queue.size())) {
+    case request_guard::verdict::queue:
+      st.upload_queue.push_back(r);  // read when the batch this request came in is handled
+      break;
+    case request_guard::verdict::refuse:
+      if (st.fast) send_wire(self, wire::reject_request{r.piece, r.offset, r.length});
+      break;
+    case request_guard::verdict::flood:
+      return violation(self, st.requests_guard->flood_reason());
+  }
 }
 
 void on_wire(peer_self* self, peer_wire_in& m) {
@@ -489,6 +496,7 @@ void apply_choke(peer_self* self, bool choke) {
   auto& st = self->state;
   if (choke == st.am_choking) return;
   st.am_choking = choke;
+  st.requests_guard->on_choke_changed();
   if (choke) {
     send_wire(self, wire::choke{});
     if (st.fast)
@@ -529,18 +537,12 @@ void on_parts(peer_self* self, torrent_parts parts) {
   }
 }
 
-void on_closed(peer_self* self, const std::string& reason) {
+void on_closed(peer_self* self, const peer_transport_closed& c) {
   auto& st = self->state;
   st.conn.reset();
-  if (!st.handshake_done) {
-    bool unwanted = reason.rfind("wrong info-hash", 0) == 0 ||
-                    reason.rfind("connection to ourselves", 0) == 0 ||
-                    reason.rfind("no torrent", 0) == 0;
-    return end(self, unwanted ? peer_exit::unwanted : peer_exit::connect_failed, reason);
-  }
-  bool broken = reason.rfind("bad message", 0) == 0 || reason.rfind("framing error", 0) == 0 ||
-                reason.rfind("piece ", 0) == 0 || reason.rfind("bad handshake", 0) == 0;
-  if (broken) return violation(self, reason);
+  if (c.kind == close_kind::violation) return violation(self, c.reason);
+  if (c.kind == close_kind::unwanted) return end(self, peer_exit::unwanted, c.reason);
+  if (!st.handshake_done) return end(self, peer_exit::connect_failed, c.reason);
   end_normally(self);  // the remote closed, or timed out
 }
 
@@ -568,6 +570,7 @@ caf::behavior peer_behavior(peer_self* self, std::shared_ptr<const torrent_conte
   st.ours = bitfield(st.num_pieces);
   st.remote_have = bitfield(st.num_pieces);
   st.pipeline.emplace(ctx->pipeline);
+  st.requests_guard.emplace(ctx->max_incoming_requests);
   if (incoming) {
     st.conn = std::move(incoming);
     self->request(ctx->torrent_actor, caf::infinite,
@@ -607,7 +610,7 @@ caf::behavior peer_behavior(peer_self* self, std::shared_ptr<const torrent_conte
         self->state.send_backlogged = false;
         pump_uploads(self);
       },
-      [=](const peer_transport_closed& c) { on_closed(self, c.reason); },
+      [=](const peer_transport_closed& c) { on_closed(self, c); },
       [=](const cancel_block& c) {
         auto& st = self->state;
         if (st.outstanding.erase(c.block) == 0) return;
@@ -702,9 +705,9 @@ peer_connection_callbacks forwarding_callbacks(std::function<caf::actor()> targe
   cb.on_write_queue_drained = [target] {
     if (auto a = target()) caf::anon_send(a, peer_send_drained{});
   };
-  cb.on_closed = [target, flush](const std::string& reason) {
+  cb.on_closed = [target, flush](const close_reason& reason) {
     flush();
-    if (auto a = target()) caf::anon_send(a, peer_transport_closed{reason});
+    if (auto a = target()) caf::anon_send(a, peer_transport_closed{reason.text, reason.kind});
   };
   return cb;
 }

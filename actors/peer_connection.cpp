@@ -56,6 +56,22 @@ bool enabled(std::chrono::milliseconds d) {
 
 }  // namespace
 
+const char* to_string(close_kind kind) {
+  switch (kind) {
+    case close_kind::local:
+      return "closed locally";
+    case close_kind::remote:
+      return "closed by the peer";
+    case close_kind::failed:
+      return "failed";
+    case close_kind::violation:
+      return "protocol violation";
+    case close_kind::unwanted:
+      return "unwanted";
+  }
+  return "unknown";
+}
+
 class peer_connection::core : public std::enable_shared_from_this<core> {
  public:
   core(asio::io_context& io, tcp::socket socket, tcp::endpoint remote, bool incoming,
@@ -112,7 +128,8 @@ class peer_connection::core : public std::enable_shared_from_this<core> {
     if (total > options_.send_queue_limit) {
       queued_.fetch_sub(n);
       post_close("send queue limit of " + std::to_string(options_.send_queue_limit) +
-                 " bytes exceeded (the sender ignored queued_bytes())");
+                     " bytes exceeded (the sender ignored queued_bytes())",
+                 close_kind::failed);
       return false;
     }
     // Set here, before the post, so that the write completion that brings the queue under
@@ -132,10 +149,11 @@ class peer_connection::core : public std::enable_shared_from_this<core> {
     });
   }
 
-  void post_close(std::string reason) {
+  void post_close(std::string reason, close_kind kind = close_kind::local) {
     ending_.store(true);
-    asio::post(io_,
-               [self = shared_from_this(), reason = std::move(reason)] { self->fail(reason); });
+    asio::post(io_, [self = shared_from_this(), reason = std::move(reason), kind] {
+      self->fail(kind, reason);
+    });
   }
 
   void post_max_frame_length(std::uint32_t max) {
@@ -153,7 +171,9 @@ class peer_connection::core : public std::enable_shared_from_this<core> {
       detached_.store(true);
     }
     ending_.store(true);
-    asio::post(io_, [self = shared_from_this()] { self->fail("the handle was released"); });
+    asio::post(io_, [self = shared_from_this()] {
+      self->fail(close_kind::local, "the handle was released");
+    });
   }
 
   std::size_t queued_bytes() const { return queued_.load(); }
@@ -181,7 +201,7 @@ class peer_connection::core : public std::enable_shared_from_this<core> {
     arm_timer();
     error_code ec;
     socket_.open(remote_.protocol(), ec);
-    if (ec) return fail("cannot open a socket: " + ec.message());
+    if (ec) return fail(close_kind::failed, "cannot open a socket: " + ec.message());
     set_buffer_sizes();
     socket_.async_connect(
         remote_, [self = shared_from_this()](const error_code& e) { self->on_connect(e); });
@@ -192,7 +212,7 @@ class peer_connection::core : public std::enable_shared_from_this<core> {
     begin_handshake();
   }
 
-  void fail(const std::string& reason) {
+  void fail(close_kind kind, const std::string& reason) {
     if (phase_ == phase::closed) return;
     phase_ = phase::closed;
     batch_.clear();  // nothing is delivered after the end
@@ -212,7 +232,7 @@ class peer_connection::core : public std::enable_shared_from_this<core> {
       std::lock_guard<std::mutex> lock(callback_mutex_);
       if (!detached_.load() && callbacks_.on_closed) {
         try {
-          callbacks_.on_closed(reason);
+          callbacks_.on_closed(close_reason{kind, reason});
         } catch (...) {  // nothing is left to tell about it
         }
       }
@@ -235,7 +255,9 @@ class peer_connection::core : public std::enable_shared_from_this<core> {
 
   void on_connect(const error_code& ec) {
     if (phase_ == phase::closed) return;
-    if (ec) return fail("connect to " + endpoint_string(remote_) + " failed: " + ec.message());
+    if (ec)
+      return fail(close_kind::failed,
+                  "connect to " + endpoint_string(remote_) + " failed: " + ec.message());
     begin_handshake();
   }
 
@@ -271,45 +293,55 @@ class peer_connection::core : public std::enable_shared_from_this<core> {
   void on_read(const error_code& ec, std::size_t n) {
     reading_ = false;
     if (phase_ == phase::closed) return;
-    if (ec) return fail(read_failure(ec));
+    if (ec) {
+      const close_reason why = read_failure(ec);
+      return fail(why.kind, why.text);
+    }
     received_.fetch_add(n);
-    last_receive_ = steady::now();
+    read_time_ = steady::now();
     in_end_ += n;
     if (phase_ == phase::handshaking) return on_handshake_bytes();
     process();
   }
 
-  std::string read_failure(const error_code& ec) const {
+  close_reason read_failure(const error_code& ec) const {
     if (ec == asio::error::eof) {
       if (phase_ == phase::handshaking) {
-        return "the peer closed the connection during the handshake (" + std::to_string(in_end_) +
-               " of " + std::to_string(handshake_size) + " bytes received)";
+        return {close_kind::remote, "the peer closed the connection during the handshake (" +
+                                        std::to_string(in_end_) + " of " +
+                                        std::to_string(handshake_size) + " bytes received)"};
       }
       if (framer_.buffered() > 0) {
-        return "the peer closed the connection in the middle of a frame (" +
-               std::to_string(framer_.buffered()) + " bytes of it received)";
+        return {close_kind::remote, "the peer closed the connection in the middle of a frame (" +
+                                        std::to_string(framer_.buffered()) +
+                                        " bytes of it received)"};
       }
-      return "the peer closed the connection";
+      return {close_kind::remote, "the peer closed the connection"};
     }
-    if (ec == asio::error::connection_reset) return "connection reset by the peer";
-    return "read failed: " + ec.message();
+    if (ec == asio::error::connection_reset) {
+      return {close_kind::remote, "connection reset by the peer"};
+    }
+    return {close_kind::failed, "read failed: " + ec.message()};
   }
 
   void on_handshake_bytes() {
     const std::string_view bytes(read_buffer_.get(), in_end_);
     auto decoded = decode_handshake(bytes);
     if (!decoded) {
-      return fail("bad handshake: " + decoded.error().message + " (stream byte " +
-                  std::to_string(decoded.error().offset) + ")");
+      return fail(close_kind::violation, "bad handshake: " + decoded.error().message +
+                                             " (stream byte " +
+                                             std::to_string(decoded.error().offset) + ")");
     }
     if (incoming_ && !ours_ && in_end_ >= info_hash_end) {
       // Answered as soon as the info-hash is in: the protocol string is valid by now.
       const sha1_hash info_hash =
           sha1_hash::from_bytes(bytes.substr(info_hash_end - sha1_hash::size, sha1_hash::size));
-      if (!callbacks_.choose_handshake) return fail("no handshake to answer an incoming peer with");
+      if (!callbacks_.choose_handshake)
+        return fail(close_kind::unwanted, "no handshake to answer an incoming peer with");
       std::optional<handshake> chosen;
       if (!invoke([&] { chosen = callbacks_.choose_handshake(info_hash); })) return;
-      if (!chosen) return fail("no torrent for the peer's info-hash " + info_hash.hex());
+      if (!chosen)
+        return fail(close_kind::unwanted, "no torrent for the peer's info-hash " + info_hash.hex());
       chosen->info_hash = info_hash;
       ours_ = *chosen;
       send_our_handshake();
@@ -318,15 +350,16 @@ class peer_connection::core : public std::enable_shared_from_this<core> {
 
     const handshake remote = **decoded;
     if (!incoming_ && remote.info_hash != ours_->info_hash) {
-      return fail("wrong info-hash: the peer answered " + remote.info_hash.hex() + " to our " +
-                  ours_->info_hash.hex());
+      return fail(close_kind::unwanted, "wrong info-hash: the peer answered " +
+                                            remote.info_hash.hex() + " to our " +
+                                            ours_->info_hash.hex());
     }
     if (remote.peer_id == ours_->peer_id) {
-      return fail("connection to ourselves (the peer's id is our own)");
+      return fail(close_kind::unwanted, "connection to ourselves (the peer's id is our own)");
     }
     phase_ = phase::open;
     in_begin_ = handshake_size;
-    last_receive_ = steady::now();
+    last_message_ = read_time_;
     arm_timer();
     if (!invoke([&] {
           if (callbacks_.on_handshake) callbacks_.on_handshake(remote);
@@ -349,8 +382,9 @@ class peer_connection::core : public std::enable_shared_from_this<core> {
       auto next = framer_.next(input);
       in_begin_ = in_end_ - input.size();
       if (!next) {
-        return fail("framing error: " + next.error().message + " (stream byte " +
-                    std::to_string(next.error().offset + handshake_size) + ")");
+        return fail(close_kind::violation,
+                    "framing error: " + next.error().message + " (stream byte " +
+                        std::to_string(next.error().offset + handshake_size) + ")");
       }
       if (!*next) {
         // The framer keeps a partial frame itself, so the buffer is free again.
@@ -358,6 +392,8 @@ class peer_connection::core : public std::enable_shared_from_this<core> {
         if (!flush_blocks() || !end_burst()) return;
         return start_read();
       }
+      // The bytes ending this frame came with the last read: no clock call per frame.
+      last_message_ = read_time_;
       if (!deliver(**next)) return;
     }
   }
@@ -381,16 +417,18 @@ class peer_connection::core : public std::enable_shared_from_this<core> {
     if (f.keep_alive()) return true;  // it has fed the idle timer already
     auto decoded = decode_frame(f);
     if (!decoded) {
-      fail("bad message: " + decoded.error().message + " (stream byte " +
-           std::to_string(decoded.error().offset + handshake_size) + ")");
+      fail(close_kind::violation, "bad message: " + decoded.error().message + " (stream byte " +
+                                      std::to_string(decoded.error().offset + handshake_size) +
+                                      ")");
       return false;
     }
     if (const auto* p = std::get_if<wire::piece>(&*decoded)) {
       const std::size_t size = p->block.size();
       if (size > pool_->block_size()) {
-        fail("piece " + std::to_string(p->index) + " offset " + std::to_string(p->begin) +
-             " carries " + std::to_string(size) + " bytes, more than the block size of " +
-             std::to_string(pool_->block_size()));
+        fail(close_kind::violation,
+             "piece " + std::to_string(p->index) + " offset " + std::to_string(p->begin) +
+                 " carries " + std::to_string(size) + " bytes, more than the block size of " +
+                 std::to_string(pool_->block_size()));
         return false;
       }
       payload_received_.fetch_add(size);
@@ -399,7 +437,7 @@ class peer_connection::core : public std::enable_shared_from_this<core> {
       try {
         block = pool_->acquire();
       } catch (const std::bad_alloc&) {
-        fail("out of memory for a received block");
+        fail(close_kind::failed, "out of memory for a received block");
         return false;
       }
       // The one copy on the data path: out of the read buffer, which the next read reuses.
@@ -429,7 +467,8 @@ class peer_connection::core : public std::enable_shared_from_this<core> {
     // wake-up each; resuming at half the budget reads in bursts again.
     if (paused_ && charged_ <= options_.receive_credit / 2) {
       paused_ = false;
-      last_receive_ = steady::now();  // paused time is ours, not the peer's silence
+      // Paused time is ours, not the peer's silence.
+      read_time_ = last_message_ = steady::now();
       process();
     }
   }
@@ -456,11 +495,11 @@ class peer_connection::core : public std::enable_shared_from_this<core> {
       }
     }
     if (threw) {
-      fail("a callback threw: " + thrown);
+      fail(close_kind::failed, "a callback threw: " + thrown);
       return false;
     }
     if (detached_.load()) {
-      fail("the handle was released");
+      fail(close_kind::local, "the handle was released");
       return false;
     }
     return phase_ != phase::closed;
@@ -516,9 +555,9 @@ class peer_connection::core : public std::enable_shared_from_this<core> {
     queued_.fetch_sub(bytes);
     if (phase_ == phase::closed) return;
     if (ec) {
-      return fail(ec == asio::error::connection_reset || ec == asio::error::broken_pipe
-                      ? "connection reset by the peer (while writing)"
-                      : "write failed: " + ec.message());
+      if (ec == asio::error::connection_reset || ec == asio::error::broken_pipe)
+        return fail(close_kind::remote, "connection reset by the peer (while writing)");
+      return fail(close_kind::failed, "write failed: " + ec.message());
     }
     sent_.fetch_add(bytes);
     payload_sent_.fetch_add(payload);
@@ -553,8 +592,14 @@ class peer_connection::core : public std::enable_shared_from_this<core> {
       case phase::handshaking:
         return handshake_deadline_;
       case phase::open:
-        if (enabled(options_.idle_timeout))
-          t = std::min(t, (paused_ ? now : last_receive_) + options_.idle_timeout);
+        if (enabled(options_.idle_timeout)) {
+          if (paused_)
+            t = std::min(t, now + options_.idle_timeout);
+          else if (stalled())
+            t = std::min(t, read_time_ + options_.idle_timeout / 2);
+          else
+            t = std::min(t, last_message_ + options_.idle_timeout);
+        }
         if (enabled(options_.keep_alive_interval))
           t = std::min(t, last_send_ + options_.keep_alive_interval);
         return t;
@@ -567,17 +612,18 @@ class peer_connection::core : public std::enable_shared_from_this<core> {
     if (phase_ == phase::closed || generation != timer_generation_) return;
     const auto now = steady::now();
     if (phase_ == phase::connecting && now >= connect_deadline_) {
-      return fail("connect to " + endpoint_string(remote_) + " timed out after " +
-                  duration_string(options_.connect_timeout));
+      return fail(close_kind::failed, "connect to " + endpoint_string(remote_) +
+                                          " timed out after " +
+                                          duration_string(options_.connect_timeout));
     }
     if (phase_ == phase::handshaking && now >= handshake_deadline_) {
-      return fail("handshake timed out after " + duration_string(options_.handshake_timeout));
+      return fail(close_kind::failed,
+                  "handshake timed out after " + duration_string(options_.handshake_timeout));
     }
     if (phase_ == phase::open) {
       if (enabled(options_.idle_timeout) && !paused_ &&
-          now - last_receive_ >= options_.idle_timeout) {
-        return fail("nothing received from the peer for " + duration_string(options_.idle_timeout));
-      }
+          now - last_message_ >= options_.idle_timeout && !idle_check(now))
+        return;
       if (enabled(options_.keep_alive_interval) &&
           now - last_send_ >= options_.keep_alive_interval) {
         if (writing_ || !pending_.empty()) {
@@ -591,6 +637,40 @@ class peer_connection::core : public std::enable_shared_from_this<core> {
     }
     arm_timer();
   }
+
+  // The idle timeout has passed without a whole frame; false when that ended the connection.
+  // Silence may be a dead link, worth another try (close_kind::failed). A frame begun and still
+  // growing a byte now and then is a peer holding the connection without talking (a slowloris):
+  // a violation. To tell a link that died in the middle of a frame from a trickle, a frame half
+  // in when the timeout passes gets half a timeout more: a byte in it is a trickle, silence is
+  // silence.
+  bool idle_check(steady::time_point now) {
+    const std::size_t partial = framer_.buffered();
+    if (partial == 0) {
+      fail(close_kind::failed,
+           "nothing received from the peer for " + duration_string(options_.idle_timeout));
+      return false;
+    }
+    if (stalled() && read_time_ > stalled_at_) {
+      fail(close_kind::violation,
+           "slow peer: no whole message for over " + duration_string(options_.idle_timeout) +
+               ", only " + std::to_string(partial) + " bytes of a frame trickled in (stream byte " +
+               std::to_string(framer_.bytes_consumed() - partial + handshake_size) + ")");
+      return false;
+    }
+    const auto quiet = std::chrono::duration_cast<std::chrono::milliseconds>(now - read_time_);
+    if (quiet >= options_.idle_timeout / 2) {
+      fail(close_kind::failed, "nothing received from the peer for " + duration_string(quiet) +
+                                   ", in the middle of a frame (" + std::to_string(partial) +
+                                   " bytes of it received)");
+      return false;
+    }
+    if (!stalled()) stalled_at_ = now;
+    return true;
+  }
+
+  // The idle timeout passed with a frame half in, and bytes came in lately (see idle_check).
+  bool stalled() const { return stalled_at_ > last_message_; }
 
   asio::io_context& io_;
   tcp::socket socket_;
@@ -611,7 +691,9 @@ class peer_connection::core : public std::enable_shared_from_this<core> {
   phase phase_ = phase::idle;
   steady::time_point connect_deadline_;
   steady::time_point handshake_deadline_;
-  steady::time_point last_receive_;
+  steady::time_point read_time_;     // of the last read (or resume from a pause)
+  steady::time_point last_message_;  // when the last whole frame came in
+  steady::time_point stalled_at_;    // see idle_check
   steady::time_point last_send_ = steady::now();
   std::uint64_t timer_generation_ = 0;
 

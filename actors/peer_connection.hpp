@@ -89,11 +89,33 @@ struct peer_connection_options {
   std::chrono::milliseconds connect_timeout{10'000};
   // From the TCP connection to both handshakes done.
   std::chrono::milliseconds handshake_timeout{20'000};
-  // Close after this long without a byte from the peer while we are reading (the 2-minute
-  // keep-alive rule, with slack). Time spent paused for our own backpressure does not count.
+  // Close after this long without a whole message (a keep-alive counts) from the peer while we
+  // are reading (the 2-minute keep-alive rule, with slack). Bytes alone do not count: a peer
+  // that trickles a frame in a byte at a time would otherwise hold the connection forever.
+  // Silence is close_kind::failed; a frame still growing half a timeout later is a violation
+  // (a slowloris). Time spent paused for our own backpressure does not count.
   std::chrono::milliseconds idle_timeout{150'000};
   // Send a keep-alive after this long without sending anything; zero: never on our own.
   std::chrono::milliseconds keep_alive_interval{60'000};
+};
+
+// Why a connection ended, for its owner's supervision (reconnect, drop the address, or
+// neither); close_reason::text names what happened and where, for the log. Kinds, not text
+// prefixes, are what the owner decides on.
+enum class close_kind : std::uint8_t {
+  local,      // close() was called or the handle released: we ended it
+  remote,     // the peer closed or reset the connection
+  failed,     // connect failure, I/O error, a timeout, a local limit: may work another time
+  violation,  // the peer broke the protocol: a bad handshake, frame or message, a block larger
+              // than a block, a frame trickled in slower than the idle timeout
+  unwanted,   // the right kind of peer for another torrent, or ourselves: do not call again
+};
+
+const char* to_string(close_kind kind);
+
+struct close_reason {
+  close_kind kind = close_kind::local;
+  std::string text;
 };
 
 struct received_block {
@@ -125,7 +147,7 @@ struct peer_connection_callbacks {
   // credit): a consumer that gathers on_message deliveries hands them on here.
   std::function<void()> on_burst_end;
   std::function<void()> on_write_queue_drained;
-  std::function<void(const std::string& reason)> on_closed;
+  std::function<void(const close_reason& reason)> on_closed;
 };
 
 // Bytes on the wire; payload means piece blocks, protocol everything else (handshake, headers,

@@ -210,7 +210,7 @@ int run(const settings& s) {
     }
     if (received.fetch_add(1) + 1 == total_blocks) finish("");
   };
-  rx_cb.on_closed = [&](const std::string& reason) { finish("receiver closed: " + reason); };
+  rx_cb.on_closed = [&](const close_reason& reason) { finish("receiver closed: " + reason.text); };
 
   // --- sender: a pump that keeps the queue between low water and high ---
   auto tx_pool = block_pool::create();
@@ -243,7 +243,7 @@ int run(const settings& s) {
   tx_cb.on_write_queue_drained = [&] {
     if (started) pump();
   };
-  tx_cb.on_closed = [&](const std::string& reason) { finish("sender closed: " + reason); };
+  tx_cb.on_closed = [&](const close_reason& reason) { finish("sender closed: " + reason.text); };
 
   std::mutex hs_mutex;
   std::condition_variable hs_cv;

@@ -82,7 +82,8 @@ TEST_CASE("the pipeline's message types round-trip through CAF's serializer", "[
   auto wi = round_trip(sys, peer_wire_in{5, 1, 2, 3, std::string("\xff\x00", 2), 77});
   CHECK((wi.id == 5 && wi.c == 3 && wi.bytes == std::string("\xff\x00", 2) && wi.credit == 77));
   round_trip(sys, peer_send_drained{});
-  CHECK(round_trip(sys, peer_transport_closed{"reset"}).reason == "reset");
+  auto tc = round_trip(sys, peer_transport_closed{"reset", close_kind::violation});
+  CHECK((tc.reason == "reset" && tc.kind == close_kind::violation));
   auto pw = round_trip(sys, peer_welcome{"\x80", false, false});
   CHECK(pw.have_bits == "\x80");
   auto pp = round_trip(sys, peer_pieces{3, peer_pieces::one, 12, {}});

@@ -82,6 +82,7 @@ struct recorder : std::enable_shared_from_this<recorder> {
   std::vector<std::string> messages;
   std::vector<std::tuple<std::uint32_t, std::uint32_t, std::string>> blocks;
   std::optional<std::string> closed;
+  std::optional<close_kind> closed_kind;
   int closed_count = 0;
   int drained = 0;
   bool delivered_after_close = false;
@@ -113,10 +114,11 @@ struct recorder : std::enable_shared_from_this<recorder> {
       self->credit(credit);
     };
     cb.on_write_queue_drained = [self] { self->record([&] { ++self->drained; }); };
-    cb.on_closed = [self](const std::string& reason) {
+    cb.on_closed = [self](const close_reason& reason) {
       std::lock_guard<std::mutex> lock(self->mutex);
       ++self->closed_count;
-      self->closed = reason;
+      self->closed = reason.text;
+      self->closed_kind = reason.kind;
       self->changed.notify_all();
     };
     return cb;
@@ -189,6 +191,10 @@ struct recorder : std::enable_shared_from_this<recorder> {
   std::string closed_reason() {
     std::lock_guard<std::mutex> lock(mutex);
     return closed.value_or("<open>");
+  }
+  std::optional<close_kind> kind() {
+    std::lock_guard<std::mutex> lock(mutex);
+    return closed_kind;
   }
 };
 
@@ -372,8 +378,10 @@ TEST_CASE("peer connection: an incoming info-hash we do not serve is rejected",
   REQUIRE(rb->wait_closed());
   CHECK_THAT(rb->closed_reason(),
              Catch::Contains("no torrent") && Catch::Contains(hs_a.info_hash.hex()));
+  CHECK(rb->kind() == close_kind::unwanted);
   REQUIRE(ra->wait_closed());
   CHECK_THAT(ra->closed_reason(), Catch::Contains("during the handshake"));
+  CHECK(ra->kind() == close_kind::remote);
   CHECK_FALSE(ra->remote);
   CHECK_FALSE(rb->remote);
 }
@@ -388,6 +396,7 @@ TEST_CASE("peer connection: a peer answering another info-hash is dropped", "[pe
   REQUIRE(s.send_all(encoded(make_handshake(0x22, 0xB2))));
   REQUIRE(ra->wait_closed());
   CHECK_THAT(ra->closed_reason(), Catch::Contains("wrong info-hash"));
+  CHECK(ra->kind() == close_kind::unwanted);
   CHECK_FALSE(ra->remote);
   CHECK(s.wait_closed());
 }
@@ -403,6 +412,7 @@ TEST_CASE("peer connection: a connection to ourselves is dropped", "[peer_connec
     REQUIRE(s.send_all(ours));  // exactly what connecting to our own listener looks like
     REQUIRE(ra->wait_closed());
     CHECK_THAT(ra->closed_reason(), Catch::Contains("ourselves"));
+    CHECK(ra->kind() == close_kind::unwanted);
     CHECK_FALSE(ra->remote);
   }
   SECTION("both ends of one session") {
@@ -434,6 +444,7 @@ TEST_CASE("peer connection: garbage instead of a handshake closes with a reason"
     auto b = peer_connection::accept(fx.accept_socket(), rb->callbacks());
     REQUIRE(rb->wait_closed());
     CHECK_THAT(rb->closed_reason(), Catch::StartsWith("bad handshake"));
+    CHECK(rb->kind() == close_kind::violation);
     CHECK(rb->asked.empty());
     CHECK(s.wait_closed());
   }
@@ -458,6 +469,7 @@ TEST_CASE("peer connection: garbage instead of a handshake closes with a reason"
     auto b = peer_connection::accept(fx.accept_socket(), rb->callbacks(), o);
     REQUIRE(rb->wait_closed());
     CHECK(rb->closed_reason() == "handshake timed out after 200 ms");
+    CHECK(rb->kind() == close_kind::failed);
   }
   SECTION("outgoing: the connect does not complete") {
     // Linux drops SYNs to a full accept queue; backlog 0 holds one connection.
@@ -470,6 +482,7 @@ TEST_CASE("peer connection: garbage instead of a handshake closes with a reason"
     REQUIRE(ra->wait_closed());
     CHECK(ra->closed_reason() ==
           "connect to 127.0.0.1:" + std::to_string(full.port) + " timed out after 200 ms");
+    CHECK(ra->kind() == close_kind::failed);
   }
   SECTION("outgoing: nobody listens") {
     std::uint16_t port;
@@ -688,8 +701,10 @@ TEST_CASE("peer connection: reading pauses at the credit, and paused time is not
   // Now really silent: the idle timeout ends it.
   REQUIRE(p.rb->wait_closed());
   CHECK(p.rb->closed_reason() == "nothing received from the peer for 200 ms");
+  CHECK(p.rb->kind() == close_kind::failed);
   REQUIRE(p.ra->wait_closed());
   CHECK(p.ra->closed_reason() == "the peer closed the connection");
+  CHECK(p.ra->kind() == close_kind::remote);
 }
 
 TEST_CASE("peer connection: a flood of small messages is bounded by the credit too",
@@ -742,7 +757,7 @@ TEST_CASE("peer connection: no callback runs once the handle's destructor has re
     watch->called();
     rb->credit(credit);
   };
-  cb.on_closed = [watch](const std::string&) { watch->called(); };
+  cb.on_closed = [watch](const close_reason&) { watch->called(); };
   auto ra = recorder::make();
   auto a = peer_connection::connect(fx.io.context(), fx.endpoint(), hs_a, ra->callbacks());
   ra->attach(a);
@@ -792,6 +807,68 @@ TEST_CASE("peer connection: keep-alives hold an idle connection open", "[peer_co
   CHECK(p.rb->messages.empty());  // keep-alives are not delivered
 }
 
+// A slowloris: bytes keep coming, a whole message never does. Counting bytes as life would hold
+// the connection (and its buffers) for as long as the peer likes.
+TEST_CASE("peer connection: a frame trickled in a byte at a time is cut off as a slow peer",
+          "[peer_connection]") {
+  fixture fx;
+  raw_socket s = raw_socket::connect_to(fx.endpoint().port());
+  REQUIRE(s.send_all(encoded(hs_a)));
+  auto rb = recorder::make();
+  rb->answer = hs_b;
+  peer_connection_options o;
+  o.idle_timeout = 300ms;
+  o.keep_alive_interval = 0ms;
+  auto b = peer_connection::accept(fx.accept_socket(), rb->callbacks(), o);
+  rb->attach(b);
+  CHECK(s.recv_exactly(handshake_size) == encoded(hs_b));
+  REQUIRE(rb->wait([&] { return rb->remote.has_value(); }));
+  REQUIRE(s.send_all(encoded(wire::have{7})));  // stream bytes 68..76
+  const std::string piece = encoded(wire::piece{0, 0, std::string(100, 'x')});
+  const auto start = std::chrono::steady_clock::now();
+  // One byte every 50 ms: more often than the timeout, never a whole message (3 s at most).
+  for (std::size_t i = 0; i < 60 && !rb->wait_closed(50ms); ++i)
+    REQUIRE(s.send_all(piece.substr(i, 1)));
+  REQUIRE(rb->wait_closed());
+  const auto took = std::chrono::steady_clock::now() - start;
+  CHECK_THAT(rb->closed_reason(),
+             Catch::StartsWith("slow peer: no whole message for over 300 ms, only ") &&
+                 Catch::EndsWith(" bytes of a frame trickled in (stream byte 77)"));
+  CHECK(rb->kind() == close_kind::violation);
+  CHECK(took >= 300ms);
+  CHECK(took < 2s);  // the timeout and half of it again, with slack for a loaded machine
+  CHECK(rb->messages.size() == 1);
+  CHECK(s.wait_closed());
+  rb->detach();
+}
+
+TEST_CASE("peer connection: silence in the middle of a frame is a failure, not a violation",
+          "[peer_connection]") {
+  fixture fx;
+  raw_socket s = raw_socket::connect_to(fx.endpoint().port());
+  REQUIRE(s.send_all(encoded(hs_a)));
+  auto rb = recorder::make();
+  rb->answer = hs_b;
+  peer_connection_options o;
+  o.idle_timeout = 1s;
+  o.keep_alive_interval = 0ms;
+  auto b = peer_connection::accept(fx.accept_socket(), rb->callbacks(), o);
+  rb->attach(b);
+  CHECK(s.recv_exactly(handshake_size) == encoded(hs_b));
+  REQUIRE(rb->wait([&] { return rb->remote.has_value(); }));
+  // A whole message, a block's first bytes, then the link is dead.
+  REQUIRE(s.send_all(encoded(wire::have{7})));
+  std::this_thread::sleep_for(200ms);
+  const std::string piece = encoded(wire::piece{0, 0, std::string(100, 'x')});
+  REQUIRE(s.send_all(piece.substr(0, 40)));
+  REQUIRE(rb->wait_closed());
+  CHECK_THAT(rb->closed_reason(),
+             Catch::StartsWith("nothing received from the peer for ") &&
+                 Catch::EndsWith(", in the middle of a frame (40 bytes of it received)"));
+  CHECK(rb->kind() == close_kind::failed);
+  rb->detach();
+}
+
 TEST_CASE("peer connection: hostile frames close with the framer's or decoder's reason",
           "[peer_connection]") {
   fixture fx;
@@ -810,19 +887,30 @@ TEST_CASE("peer connection: hostile frames close with the framer's or decoder's 
     CHECK(rb->closed_reason() ==
           "framing error: frame length 4294967295 exceeds the maximum of 1048576 bytes "
           "(stream byte 77)");
+    CHECK(rb->kind() == close_kind::violation);
     CHECK(rb->messages.size() == 1);  // what came before it was delivered
+  }
+  SECTION("a length prefix of 2^31") {
+    REQUIRE(s.send_all(std::string("\x80\x00\x00\x00", 4)));
+    REQUIRE(rb->wait_closed());
+    CHECK(rb->closed_reason() ==
+          "framing error: frame length 2147483648 exceeds the maximum of 1048576 bytes "
+          "(stream byte 68)");
+    CHECK(rb->kind() == close_kind::violation);
   }
   SECTION("a length that does not fit the message") {
     REQUIRE(s.send_all(std::string("\x00\x00\x00\x03\x04\x00\x00", 7)));  // a 2-byte have
     REQUIRE(rb->wait_closed());
     CHECK_THAT(rb->closed_reason(),
                Catch::StartsWith("bad message:") && Catch::EndsWith("(stream byte 68)"));
+    CHECK(rb->kind() == close_kind::violation);
   }
   SECTION("a block larger than the pool's blocks") {
     std::string big = encoded(wire::piece{0, 0, std::string(20000, 'x')});
     REQUIRE(s.send_all(big));
     REQUIRE(rb->wait_closed());
     CHECK_THAT(rb->closed_reason(), Catch::Contains("more than the block size of 16384"));
+    CHECK(rb->kind() == close_kind::violation);
     CHECK(rb->blocks.empty());
   }
   SECTION("the peer closes in the middle of a frame") {
@@ -832,6 +920,7 @@ TEST_CASE("peer connection: hostile frames close with the framer's or decoder's 
     REQUIRE(rb->wait_closed());
     CHECK(rb->closed_reason() ==
           "the peer closed the connection in the middle of a frame (1000 bytes of it received)");
+    CHECK(rb->kind() == close_kind::remote);
   }
   CHECK(rb->closed_count == 1);
   CHECK_FALSE(rb->delivered_after_close);
@@ -865,7 +954,9 @@ TEST_CASE("peer connection: close() from another thread during traffic", "[peer_
   stop = true;
   sender.join();
   CHECK(p.rb->closed_reason() == "closed by the test");
+  CHECK(p.rb->kind() == close_kind::local);
   CHECK_THAT(p.ra->closed_reason(), Catch::Contains("peer"));
+  CHECK(p.ra->kind() == close_kind::remote);
   // Later calls are harmless.
   p.b->close();
   CHECK_FALSE(p.a->send(wire::have{1}));
@@ -927,7 +1018,7 @@ TEST_CASE("peer connection: the last handle dropped inside a callback", "[peer_c
     owner->touched();
     if (where == "block") owner->drop();
   };
-  cb.on_closed = [owner, where](const std::string&) {
+  cb.on_closed = [owner, where](const close_reason&) {
     owner->touched();
     if (where == "closed") owner->drop();
   };
