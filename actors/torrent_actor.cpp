@@ -310,6 +310,7 @@ void start_parts(torrent_self* self, const torrent_actor_config& cfg, const stor
     tc.numwant = cfg.settings->numwant;
     tc.torrent = ctx->torrent_actor;
     tc.left = bytes_left;
+    tc.faults = {cfg.settings->faults.tracker_drop, cfg.settings->faults.tracker_corrupt};
     st.tracker = spawn_tracker_actor(self->system(), tc);
     if (complete) self->send(st.tracker, tracker_completed{});
   }
