@@ -123,6 +123,13 @@ std::string port_of(const std::string& url) {
   return url.substr(colon + 1, slash - colon - 1);
 }
 
+// Kills the tracker actor when a test leaves early (a failed REQUIRE): the actor system's
+// destructor waits for every actor, so one left running would hang the test binary.
+struct kill_at_exit {
+  caf::actor actor;
+  ~kill_at_exit() { caf::anon_send_exit(actor, caf::exit_reason::kill); }
+};
+
 void stop_tracker_actor(caf::scoped_actor& torrent, caf::actor_system& sys, caf::actor& tracker) {
   torrent->request(tracker, 5s, tracker_stop{})
       .receive([](const tracker_stopped&) {}, [&](const caf::error& e) { FAIL(sys.render(e)); });
@@ -145,6 +152,7 @@ TEST_CASE("tracker actor: first tier down (HTTP and UDP), peers from the second 
     caf::scoped_actor torrent{sys};
     auto tracker =
         spawn_tracker_actor(sys, failing_config(torrent, {{dead_http, dead_udp}, {working}}));
+    kill_at_exit guard{tracker};
     heard h;
     listen(torrent, h, [&] { return h.found(); });
     INFO(h.dump());
@@ -183,6 +191,7 @@ TEST_CASE("tracker actor: first tier answers garbage (HTTP and UDP), peers from 
   caf::scoped_actor torrent{sys};
   auto tracker = spawn_tracker_actor(
       sys, failing_config(torrent, {{junk_http.url(), junk_udp.url()}, {ours->http_url()}}));
+  kill_at_exit guard{tracker};
   heard h;
   listen(torrent, h, [&] { return h.found(); });
   INFO(h.dump());
@@ -215,6 +224,7 @@ TEST_CASE("tracker actor: when every tier fails, rounds back off with growing in
   auto cfg = failing_config(torrent, {{junk_http.url()}, {dead_udp}});
   cfg.schedule.initial_backoff = 150ms;
   auto tracker = spawn_tracker_actor(sys, cfg);
+  kill_at_exit guard{tracker};
   heard h;
   listen(torrent, h, [&] { return junk_http.arrivals().size() >= 4; });
   // Three whole rounds were reported before the fourth began; take what is still queued.
@@ -263,6 +273,7 @@ TEST_CASE("tracker actor: faults.tracker_drop loses the first two answers, the t
     auto cfg = failing_config(torrent, {{url}});
     cfg.faults.drop = fault_schedule{1, 0, 2};
     auto tracker = spawn_tracker_actor(sys, cfg);
+    kill_at_exit guard{tracker};
     heard h;
     listen(torrent, h, [&] { return h.found(); });
     INFO(h.dump());
@@ -293,6 +304,7 @@ TEST_CASE("tracker actor: faults.tracker_corrupt garbles an answer, the parser n
     auto cfg = failing_config(torrent, {{url}});
     cfg.faults.corrupt = fault_schedule{1, 0, 1};
     auto tracker = spawn_tracker_actor(sys, cfg);
+    kill_at_exit guard{tracker};
     heard h;
     listen(torrent, h, [&] { return h.found(); });
     INFO(h.dump());
