@@ -10,6 +10,9 @@ One torrent (6 MiB, several files, 64 KiB pieces) seeded by `actorrent seed`; al
   2. First tier a dead tracker, second tier our tracker (`actorrent tracker`), where the
      seeder has announced; no --peer. Over HTTP, then over UDP: the download completes with
      peers from the second tier, and the log names the dead tracker's failure.
+  3. Our tracker only, with faults.tracker_corrupt_every=1 (count 1) in a config file: its
+     first answer is garbled before parsing; the log names the parse problem and says the
+     fault was injected, and the download completes via --peer.
 The download rate is capped (--download-limit) so that each download outlasts its tracker
 round by far: the log check does not race the download's end.
 Usage: tracker_failure_test.py PATH/TO/actorrent
@@ -112,11 +115,11 @@ def log_lines(dl, url):
         return [line for line in f if f": tracker {url}: " in line]
 
 
-def download(binary, tmp, label, torrent, src, peers=()):
+def download(binary, tmp, label, torrent, src, peers=(), extra=()):
     out = os.path.join(tmp, "out-" + label)
     dl = su.Downloader(binary, torrent, out, tmp, "download-" + label, peers=peers, listen_port=su.free_port(),
                        extra=["--log-level", "info", "--download-limit", str(LIMIT),
-                              "--state-dir", os.path.join(tmp, "state-" + label)])
+                              "--state-dir", os.path.join(tmp, "state-" + label), *extra])
     rc = dl.wait(TIMEOUT)
     same = su.same_tree(os.path.join(src, NAME), os.path.join(out, NAME))
     return dl, rc == 0 and same, f"exit {rc}, data {'identical' if same else 'differs'}; " + dl.describe()
@@ -167,6 +170,22 @@ def second_tier_works(binary, tmp, r, src, http_port, udp_port):
         check_logged(r, label, dl, dead, "Couldn't connect to server" if scheme == "http" else "connection refused")
 
 
+def injected_corruption(binary, tmp, r, src, http_port, seed_port):
+    """faults.tracker_corrupt (config file): our tracker's first answer is garbled before it is
+    parsed; the log names the parse problem and the injection, and --peer still serves."""
+    ours = f"http://127.0.0.1:{http_port}/announce"
+    torrent = su.create_torrent(binary, os.path.join(src, NAME), os.path.join(tmp, "ours.torrent"), [ours], "64K")
+    cfg = os.path.join(tmp, "corrupt.json")
+    with open(cfg, "w") as f:
+        json.dump({"faults": {"tracker_corrupt_every": 1, "tracker_corrupt_count": 1}}, f)
+    label = "faults.tracker_corrupt_every=1"
+    dl, ok, detail = download(binary, tmp, "corrupt", torrent, src, peers=[f"127.0.0.1:{seed_port}"],
+                              extra=["-c", cfg])
+    r.check(ok, f"{label}: download via --peer completes, data identical ({dl.elapsed:.1f} s)", detail)
+    check_logged(r, label, dl, ours, "answer is not bencode")
+    check_logged(r, label, dl, ours, "[fault injection: answer garbled]")
+
+
 def main():
     binary = su.our_binary("download")
     if binary is None:
@@ -193,6 +212,7 @@ def main():
             if not r.failed:
                 only_failing_trackers(binary, tmp, r, src, seed_port)
                 second_tier_works(binary, tmp, r, src, http_port, udp_port)
+                injected_corruption(binary, tmp, r, src, http_port, seed_port)
         finally:
             if seeder is not None:
                 seeder.stop()
