@@ -215,7 +215,8 @@ def main():
                 injected_corruption(binary, tmp, r, src, http_port, seed_port)
         finally:
             if seeder is not None:
-                seeder.stop()
+                rc, took = seeder.stop()
+                r.check(rc == 0, f"seeder exits 0 on SIGTERM ({took:.1f} s)", seeder.describe())
             su.stop(tracker)
     print(f"tracker failure: {time.time() - t0:.1f} s")
     return r.finish()
