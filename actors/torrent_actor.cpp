@@ -316,6 +316,7 @@ void start_tracker(torrent_self* self, const torrent_actor_config& cfg) {
   tc.left = st.progress.bytes_left;
   tc.uploaded = st.progress.uploaded;
   tc.downloaded = st.progress.downloaded;
+  tc.faults = {cfg.settings->faults.tracker_drop, cfg.settings->faults.tracker_corrupt};
   st.tracker = adopt(self, spawn_tracker_actor(self->system(), tc));
 }
 
@@ -623,7 +624,9 @@ caf::behavior torrent_behavior(torrent_self* self, torrent_actor_config cfg) {
       [=](const peers_discovered& d) { add_candidates(self, cfg, d.peers); },
       [=](const tracker_status& s) {
         if (!s.ok && log_enabled(log_level::info))
-          log_info(self->state.progress.name + ": tracker " + s.url + ": " + s.message);
+          // Without the query: a private tracker's passkey must not reach a log.
+          log_info(self->state.progress.name + ": tracker " + s.url.substr(0, s.url.find('?')) +
+                   ": " + s.message);
       },
       [=](const reconnect_peer& r) {
         self->state.candidates.push_front(r.address);

@@ -29,6 +29,9 @@ struct tracker_state {
   std::uint64_t generation = 0;  // of the announce in flight; stale outcomes are dropped
   std::uint64_t timer = 0;       // of the armed tick; stale ticks are dropped
   bool in_flight = false;
+  fault_counter drops;
+  fault_counter corruptions;
+  response_fault in_flight_fault = response_fault::none;
   std::optional<caf::response_promise> stop_reply;
 };
 
@@ -79,8 +82,17 @@ void arm(tracker_self* self) {
 
 // One announce, on its own thread; the outcome goes back to the tracker actor.
 void announce_worker(caf::blocking_actor* worker, caf::actor parent, std::uint64_t generation,
-                     std::string url, announce_request request, announce_function announce) {
-  worker->send(parent, to_outcome(generation, url, announce(url, request)));
+                     std::string url, announce_request request, announce_function announce,
+                     response_fault fault) {
+  worker->send(parent, to_outcome(generation, url, announce(url, request, fault)));
+}
+
+// Both schedules count every announce, so that each keeps to its own numbering.
+response_fault next_fault(tracker_state& st) {
+  const bool drop = st.drops.next();
+  const bool corrupt = st.corruptions.next();
+  if (drop) return response_fault::drop;
+  return corrupt ? response_fault::corrupt : response_fault::none;
 }
 
 void launch_announce(tracker_self* self, const tracker_actor_config& cfg) {
@@ -99,11 +111,12 @@ void launch_announce(tracker_self* self, const tracker_actor_config& cfg) {
   req.numwant = req.event == announce_event::stopped ? 0 : cfg.numwant;
   req.tracker_id = st.tracker_id;
   st.in_flight = true;
+  st.in_flight_fault = next_fault(st);
   auto generation = ++st.generation;
   // Arguments go through spawn, not a capture: CAF 0.17 binds a reference to a null tuple
   // when a function actor is spawned without any (UBSan reports it).
   self->spawn<caf::detached>(announce_worker, caf::actor_cast<caf::actor>(self), generation, *url,
-                             req, cfg.announce);
+                             req, cfg.announce, st.in_flight_fault);
 }
 
 void on_outcome(tracker_self* self, const tracker_actor_config& cfg, const announce_outcome& o) {
@@ -112,6 +125,10 @@ void on_outcome(tracker_self* self, const tracker_actor_config& cfg, const annou
   st.in_flight = false;
   auto now = clock_type::now();
   tracker_status status{o.url, o.ok, o.message, o.seeders, o.leechers, 0};
+  // Whoever reads the log must not hunt for a tracker bug that was injected on purpose.
+  if (st.in_flight_fault != response_fault::none)
+    status.message +=
+        std::string(" [fault injection: answer ") + to_string(st.in_flight_fault) + "]";
   if (o.ok) {
     st.tiers->succeeded();
     if (!o.tracker_id.empty()) st.tracker_id = o.tracker_id;
@@ -141,6 +158,8 @@ caf::behavior tracker_behavior(tracker_self* self, tracker_actor_config cfg) {
   self->state.tiers.emplace(cfg.tiers, rng);
   self->state.schedule.emplace(cfg.schedule);
   self->state.stats = tracker_stats{cfg.uploaded, cfg.downloaded, cfg.left};
+  self->state.drops = fault_counter(cfg.faults.drop);
+  self->state.corruptions = fault_counter(cfg.faults.corrupt);
   if (!self->state.tiers->empty()) {
     self->state.schedule->start(clock_type::now());
     arm(self);
@@ -195,8 +214,13 @@ announce_function network_announce(tracker_transport_options options,
                                    std::shared_ptr<std::atomic<bool>> cancel) {
   options.http.cancel = cancel.get();
   options.udp.cancel = cancel.get();
-  return [options, cancel](const std::string& url, const announce_request& request) {
-    return announce_to_tracker(url, request, options);
+  return [options, cancel](const std::string& url, const announce_request& request,
+                           response_fault fault) {
+    if (fault == response_fault::none) return announce_to_tracker(url, request, options);
+    auto faulty = options;
+    faulty.http.fault = fault;
+    faulty.udp.fault = fault;
+    return announce_to_tracker(url, request, faulty);
   };
 }
 

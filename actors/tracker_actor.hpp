@@ -18,17 +18,27 @@
 #include <string>
 #include <vector>
 
+#include "engine/fault_schedule.hpp"
 #include "protocol/expected.hpp"
 #include "protocol/sha1.hpp"
 #include "tracker/announce.hpp"
 #include "tracker/announce_schedule.hpp"
+#include "tracker/response_fault.hpp"
 #include "tracker/tracker_client.hpp"
 
 namespace actorrent {
 
-// One announce to one tracker URL; blocking; called on a worker thread.
+// One announce to one tracker URL; blocking; called on a worker thread. `fault` is fault
+// injection for this announce's answer (tracker/response_fault.hpp).
 using announce_function = std::function<expected<announce_response, tracker_error>(
-    const std::string& url, const announce_request& request)>;
+    const std::string& url, const announce_request& request, response_fault fault)>;
+
+// Fault injection (config "faults.tracker_*"): the events counted are announces, each of which
+// expects one answer. When both schedules pick one announce, its answer is dropped.
+struct tracker_fault_config {
+  fault_schedule drop;     // answers lost: the announce ends as a timeout
+  fault_schedule corrupt;  // answers garbled before they are parsed
+};
 
 // Timeouts for announces run by a tracker actor: a worker never outlives its usefulness by
 // long (BEP 15's full retransmission schedule takes over two hours).
@@ -52,6 +62,7 @@ struct tracker_actor_config {
   announce_schedule::config schedule;
   std::chrono::milliseconds stop_deadline{5000};
   std::uint32_t shuffle_seed = 0;  // 0: random
+  tracker_fault_config faults;     // off by default
 };
 
 // The network announcer; `cancel` aborts calls in progress (set when the actor terminates,

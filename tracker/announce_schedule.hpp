@@ -21,8 +21,9 @@ class announce_schedule {
   using seconds = std::chrono::seconds;
 
   struct config {
-    seconds initial_backoff{15};
-    seconds max_backoff{30 * 60};
+    // Milliseconds so that tests of the backoff need not wait for seconds.
+    std::chrono::milliseconds initial_backoff{15'000};
+    std::chrono::milliseconds max_backoff{30 * 60'000};
     // Bounds on what a tracker may ask for: a hostile or broken tracker must not make us
     // announce every second, nor never again.
     seconds shortest_interval{30};

@@ -67,6 +67,12 @@ std::size_t write_body(char* data, std::size_t size, std::size_t count, void* us
   return n;
 }
 
+// Fault injection: a dropped answer is never read. Pausing at its first header line leaves
+// the transfer stalled, and libcurl's total timeout ends it as it would a lost answer.
+std::size_t drop_headers(char*, std::size_t, std::size_t, void*) {
+  return CURL_WRITEFUNC_PAUSE;
+}
+
 tracker_error make_error(tracker_error::kind kind, const std::string& url, std::string problem) {
   return tracker_error{kind, redacted_url(url) + ": " + problem};
 }
@@ -143,6 +149,8 @@ expected<http_reply, tracker_error> http_get(const std::string& url, const http_
   curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(options.max_body_size));
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, write_body);
   curl_easy_setopt(h, CURLOPT_WRITEDATA, &sink);
+  if (options.fault == response_fault::drop)
+    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, drop_headers);
 
   attached_transfer transfer(multi.get(), h);
   if (!transfer.ok()) return make_unexpected(make_error(kind::network, url, "curl multi failed"));
@@ -186,6 +194,7 @@ expected<http_reply, tracker_error> http_get(const std::string& url, const http_
         make_error(kind::network, url, "HTTP status " + std::to_string(reply.status)));
   }
   reply.body = std::move(sink.body);
+  if (options.fault == response_fault::corrupt) reply.body = std::string(garbled(reply.body));
   return reply;
 }
 

@@ -22,6 +22,7 @@
 #include "protocol/expected.hpp"
 #include "tracker/announce.hpp"
 #include "tracker/http_announce.hpp"
+#include "tracker/response_fault.hpp"
 #include "tracker/scrape_url.hpp"
 
 namespace actorrent {
@@ -40,6 +41,9 @@ struct http_options {
   std::string user_agent = "actorrent/0.1";
   // When set and it becomes true, the call returns tracker_error::kind::cancelled.
   const std::atomic<bool>* cancel = nullptr;
+  // Fault injection (tracker/response_fault.hpp): drop ends in libcurl's timeout error after
+  // total_timeout; corrupt hands back the first half of the body.
+  response_fault fault = response_fault::none;
 };
 
 struct http_reply {

@@ -13,6 +13,8 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 
+#include "tracker/udp_tracker_protocol.hpp"
+
 namespace actorrent {
 
 namespace asio = boost::asio;
@@ -28,6 +30,7 @@ struct operation {
   std::variant<announce_request, std::vector<sha1_hash>> what;
   udp_tracker_client::announce_callback on_announce;
   udp_tracker_client::scrape_callback on_scrape;
+  response_fault fault = response_fault::none;
 };
 
 void deliver(operation& op, udp_tracker_outcome outcome) {
@@ -52,6 +55,13 @@ udp::endpoint normalized(const udp::endpoint& e) {
   if (a.is_v6() && a.to_v6().is_v4_mapped())
     return {asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6()), e.port()};
   return e;
+}
+
+// What fault injection treats as the tracker's answer: anything but the connection
+// handshake, which is plumbing (a real tracker saw the request whose answer is lost).
+bool is_answer(std::string_view datagram) {
+  const auto header = udp_tracker::peek_response_header(datagram);
+  return header && header->action != static_cast<std::uint32_t>(udp_tracker::action::connect);
 }
 
 std::string describe(const error_code& ec) {
@@ -253,9 +263,14 @@ struct udp_tracker_client::impl : std::enable_shared_from_this<impl> {
   void on_receive(const tracker_ptr& t, std::uint64_t gen, const error_code& ec, std::size_t n) {
     if (closed || gen != t->socket_generation || ec == asio::error::operation_aborted) return;
     if (ec) return on_socket_error(t, ec);
-    if (t->session)
-      t->session->on_datagram(std::string_view(t->rx.data(), std::min(n, t->rx.size())),
-                              clock::now());
+    std::string_view datagram(t->rx.data(), std::min(n, t->rx.size()));
+    // Fault injection acts on the answers the running operation receives, as a lossy or
+    // corrupting network would; the session's handling of them is the real one.
+    const response_fault fault =
+        t->running && is_answer(datagram) ? t->queue.front().fault : response_fault::none;
+    if (fault == response_fault::corrupt) datagram = garbled(datagram);
+    if (t->session && fault != response_fault::drop)
+      t->session->on_datagram(datagram, clock::now());
     start_receive(t);
     pump(t);
   }
@@ -383,16 +398,16 @@ udp_tracker_client::~udp_tracker_client() {
 }
 
 void udp_tracker_client::announce(std::string url, announce_request request,
-                                  announce_callback callback) {
-  operation op{std::move(request), std::move(callback), {}};
+                                  announce_callback callback, response_fault fault) {
+  operation op{std::move(request), std::move(callback), {}, fault};
   asio::post(impl_->strand, [self = impl_, url = std::move(url), op = std::move(op)]() mutable {
     self->submit(url, std::move(op));
   });
 }
 
 void udp_tracker_client::scrape(std::string url, std::vector<sha1_hash> info_hashes,
-                                scrape_callback callback) {
-  operation op{std::move(info_hashes), {}, std::move(callback)};
+                                scrape_callback callback, response_fault fault) {
+  operation op{std::move(info_hashes), {}, std::move(callback), fault};
   asio::post(impl_->strand, [self = impl_, url = std::move(url), op = std::move(op)]() mutable {
     self->submit(url, std::move(op));
   });
@@ -458,7 +473,7 @@ expected<announce_response, tracker_error> udp_announce(
     const std::string& url, const announce_request& request,
     const udp_tracker_blocking_options& options) {
   return run_blocking<announce_response>(url, options, [&](udp_tracker_client& c, auto done) {
-    c.announce(url, request, std::move(done));
+    c.announce(url, request, std::move(done), options.fault);
   });
 }
 
@@ -466,8 +481,9 @@ expected<std::vector<scrape_entry>, tracker_error> udp_scrape(
     const std::string& url, const std::vector<sha1_hash>& info_hashes,
     const udp_tracker_blocking_options& options) {
   return run_blocking<std::vector<scrape_entry>>(
-      url, options,
-      [&](udp_tracker_client& c, auto done) { c.scrape(url, info_hashes, std::move(done)); });
+      url, options, [&](udp_tracker_client& c, auto done) {
+        c.scrape(url, info_hashes, std::move(done), options.fault);
+      });
 }
 
 }  // namespace actorrent

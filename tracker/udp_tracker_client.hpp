@@ -29,6 +29,7 @@
 #include "protocol/expected.hpp"
 #include "protocol/sha1.hpp"
 #include "tracker/announce.hpp"
+#include "tracker/response_fault.hpp"
 #include "tracker/udp_tracker_session.hpp"
 
 namespace actorrent {
@@ -63,9 +64,13 @@ class udp_tracker_client {
   // Errors: kind::network for a bad URL, DNS failure, refused/unreachable (ICMP), timeout
   // after the BEP 15 retransmissions or a full queue; kind::failure_reason for the
   // tracker's error action; kind::bad_response for a malformed answer; kind::cancelled.
-  void announce(std::string url, announce_request request, announce_callback callback);
+  // `fault` (tracker/response_fault.hpp) applies to the datagrams received while this
+  // operation runs.
+  void announce(std::string url, announce_request request, announce_callback callback,
+                response_fault fault = response_fault::none);
   // 1..udp_tracker::max_scrape_hashes hashes; entries come back in the same order.
-  void scrape(std::string url, std::vector<sha1_hash> info_hashes, scrape_callback callback);
+  void scrape(std::string url, std::vector<sha1_hash> info_hashes, scrape_callback callback,
+              response_fault fault = response_fault::none);
   // Every queued and running operation completes with kind::cancelled.
   void cancel();
 
@@ -81,6 +86,7 @@ struct udp_tracker_blocking_options {
   udp_tracker_client_options client;
   std::optional<std::chrono::milliseconds> total_timeout;
   const std::atomic<bool>* cancel = nullptr;
+  response_fault fault = response_fault::none;  // fault injection, for this one call
 };
 
 expected<announce_response, tracker_error> udp_announce(

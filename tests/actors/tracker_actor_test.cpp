@@ -19,16 +19,17 @@ struct recording_transport {
   struct call {
     std::string url;
     announce_request request;
+    response_fault fault = response_fault::none;
   };
   std::mutex mutex;
   std::vector<call> calls;
   std::function<expected<announce_response, tracker_error>(const std::string&)> answer;
 
   announce_function function() {
-    return [this](const std::string& url, const announce_request& req) {
+    return [this](const std::string& url, const announce_request& req, response_fault fault) {
       {
         std::lock_guard<std::mutex> lock(mutex);
-        calls.push_back({url, req});
+        calls.push_back({url, req, fault});
       }
       return answer(url);
     };
@@ -192,4 +193,41 @@ TEST_CASE("tracker actor: a failed round backs off; stop honours its deadline", 
                [&](const caf::error& e) { FAIL(sys.render(e)); });
   CHECK_FALSE(announced);
   CHECK(std::chrono::steady_clock::now() - t0 < 1200ms);
+}
+
+TEST_CASE("tracker actor: the fault schedules pick announces, and the status says so",
+          "[tracker_actor][faults]") {
+  actorrent_config sys_cfg;
+  caf::actor_system sys{sys_cfg};
+  caf::scoped_actor torrent{sys};
+  recording_transport transport;
+  transport.answer = [](const std::string&) -> expected<announce_response, tracker_error> {
+    return make_unexpected(tracker_error{tracker_error::kind::network, "timed out"});
+  };
+  auto cfg = base_config(torrent, transport);
+  cfg.tiers = {{"http://a/announce"}};
+  cfg.schedule.initial_backoff = 10ms;
+  cfg.schedule.max_backoff = 10ms;
+  // Drops: announces 1 and 2. Corruptions: every second announce, 2 included, where the
+  // drop wins; both schedules keep counting every announce.
+  cfg.faults.drop = fault_schedule{1, 0, 2};
+  cfg.faults.corrupt = fault_schedule{2, 0, 0};
+  auto tracker = spawn_tracker_actor(sys, cfg);
+  std::vector<std::string> messages;
+  for (int i = 0; i < 5; ++i) {
+    torrent->receive([&](const tracker_status& s) { messages.push_back(s.message); },
+                     caf::after(5s) >> [] {});
+  }
+  torrent->send_exit(tracker, caf::exit_reason::user_shutdown);
+  auto calls = transport.snapshot();
+  REQUIRE(calls.size() >= 5);
+  CHECK(calls[0].fault == response_fault::drop);
+  CHECK(calls[1].fault == response_fault::drop);
+  CHECK(calls[2].fault == response_fault::none);
+  CHECK(calls[3].fault == response_fault::corrupt);
+  CHECK(calls[4].fault == response_fault::none);
+  REQUIRE(messages.size() == 5);
+  CHECK(messages[0] == "timed out [fault injection: answer dropped]");
+  CHECK(messages[2] == "timed out");
+  CHECK(messages[3] == "timed out [fault injection: answer garbled]");
 }

@@ -578,3 +578,41 @@ TEST_CASE("http_get over TLS: certificates are verified, a CA file makes a test 
   CAPTURE(reply.error().message);
   CHECK(contains(reply.error().message, "subject name"));
 }
+
+TEST_CASE("http_get: fault injection loses the answer (libcurl's timeout) or halves its body",
+          "[http_tracker][faults]") {
+  const auto answer =
+      bencode(bvalue::dict{{"interval", 120}, {"peers", compact_peer({127, 0, 0, 9}, 7000)}});
+  test_http_server server([&](const std::string&) { return reply_with(200, answer); });
+  auto options = test_options();
+  options.total_timeout = milliseconds(400);
+
+  // Dropped: the server answered, nobody read it, and the transfer timed out like a lost one.
+  options.fault = response_fault::drop;
+  const auto start = steady_clock::now();
+  const auto lost = http_get(server.url("/announce?passkey=s3cret"), options);
+  const double took = seconds_since(start);
+  REQUIRE_FALSE(lost);
+  CHECK(lost.error().what == tracker_error::kind::network);
+  CHECK(contains(lost.error().message, server.url("/announce") + ": Timeout was reached"));
+  CHECK_FALSE(contains(lost.error().message, "s3cret"));
+  CHECK(took >= 0.35);
+  CHECK(took < 3.0);
+  CHECK(server.requests().size() == 1);
+
+  // Garbled: the first half of the real body, which the real parser rejects.
+  options.fault = response_fault::corrupt;
+  const auto half = http_get(server.url("/announce"), options);
+  REQUIRE(half);
+  CHECK(half->body == answer.substr(0, answer.size() / 2));
+  const auto parsed = http_announce(server.url("/announce"), announce_request{}, options);
+  REQUIRE_FALSE(parsed);
+  CHECK(parsed.error().what == tracker_error::kind::bad_response);
+  CHECK(contains(parsed.error().message, server.url("/announce") + ": answer is not bencode"));
+
+  // Off again: the same server's answer is fine.
+  options.fault = response_fault::none;
+  const auto fine = http_announce(server.url("/announce"), announce_request{}, options);
+  REQUIRE(fine);
+  CHECK(fine->peers.size() == 1);
+}

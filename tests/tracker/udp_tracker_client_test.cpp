@@ -633,3 +633,42 @@ TEST_CASE("udp client: interoperates with opentracker", "[udp_tracker]") {
   REQUIRE_FALSE(refused);
   CHECK(refused.error().what == tracker_error::kind::failure_reason);
 }
+
+TEST_CASE("udp client: fault injection loses answers (retransmission, timeout) or halves them",
+          "[udp_tracker][faults]") {
+  asio::io_context io;
+  fake_tracker tracker(io, loopback4);
+  tracker.peers = {peer_address::v4_address({10, 1, 2, 3}, 6881),
+                   peer_address::v4_address({10, 1, 2, 4}, 6881)};
+  udp_tracker_client client(io, fast_options(20ms, 2));
+
+  // Dropped: the connect goes through; every answer to the announce is lost, so the session
+  // retransmits it (the tracker sees each copy) and gives up after its schedule.
+  announce_result lost;
+  client.announce(
+      tracker.url(), sample_request(), [&](auto r) { lost = std::move(r); }, response_fault::drop);
+  REQUIRE(run_until(io, [&] { return lost.has_value(); }));
+  REQUIRE_FALSE(*lost);
+  CHECK(lost->error().what == tracker_error::kind::network);
+  CHECK(lost->error().message.find("no answer after 3 attempts") != std::string::npos);
+  CHECK(tracker.connects == 1);
+  CHECK(tracker.announces == 3);
+
+  // Garbled: the answer halved (16 of its 32 bytes) reaches the real decoder.
+  announce_result half;
+  client.announce(
+      tracker.url(), sample_request(), [&](auto r) { half = std::move(r); },
+      response_fault::corrupt);
+  REQUIRE(run_until(io, [&] { return half.has_value(); }));
+  REQUIRE_FALSE(*half);
+  CHECK(half->error().what == tracker_error::kind::bad_response);
+  CHECK(half->error().message == "udp://127.0.0.1:" + std::to_string(tracker.port()) +
+                                     ": announce response needs at least 20 bytes, got 16 bytes");
+
+  // Off: the same tracker answers in full.
+  announce_result fine;
+  client.announce(tracker.url(), sample_request(), [&](auto r) { fine = std::move(r); });
+  REQUIRE(run_until(io, [&] { return fine.has_value(); }));
+  REQUIRE(*fine);
+  CHECK((*fine)->peers == tracker.peers);
+}
