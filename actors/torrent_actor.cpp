@@ -270,6 +270,8 @@ void start_parts(torrent_self* self, const torrent_actor_config& cfg, const stor
   dw.verified = have;
   dw.torrent_actor = ctx->piece_manager;
   dw.pool = cfg.pool;
+  dw.faults =
+      disk_write_faults(cfg.settings->faults.disk_write, cfg.settings->faults.disk_write_errno);
   auto threads = cfg.settings->disk_threads;
   if (threads == 0) threads = std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, 4);
   threads = std::min<std::size_t>(threads, t->num_pieces());

@@ -80,7 +80,14 @@ startup_state load_verified_pieces(const metainfo& torrent, const fs::path& down
   }
   out.rechecked = true;
   out.reason = decision.reason;
-  auto result = verify_data(torrent, download_dir, recheck);
+  // The pieces the resume data still vouches for are not read again: after a kill between
+  // two saves, only what was written since the last save is hashed.
+  verify_options options = recheck;
+  const bool partial = decision.verified.size() == torrent.num_pieces();
+  options.known_valid = partial ? &decision.verified : nullptr;
+  out.pieces_rechecked =
+      torrent.num_pieces() - static_cast<std::uint32_t>(partial ? decision.verified.count() : 0);
+  auto result = verify_data(torrent, download_dir, options);
   out.verified = std::move(result.valid);
   out.failure = result.failure;
   return out;
