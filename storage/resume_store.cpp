@@ -90,6 +90,9 @@ startup_state load_verified_pieces(const metainfo& torrent, const fs::path& down
   auto result = verify_data(torrent, download_dir, options);
   out.verified = std::move(result.valid);
   out.failure = result.failure;
+  out.reason += "; rechecked " + std::to_string(out.pieces_rechecked) + " of " +
+                std::to_string(torrent.num_pieces()) + " pieces, " +
+                std::to_string(out.verified.count()) + " verified in all";
   return out;
 }
 
