@@ -7,10 +7,29 @@
 
 namespace actorrent {
 
+namespace {
+
+sha1_hash zeros_hash(std::int64_t size) {
+  static const char zeros[65536] = {};
+  sha1_context ctx;
+  for (; size > 0; size -= static_cast<std::int64_t>(sizeof zeros))
+    ctx.update(zeros, static_cast<std::size_t>(std::min<std::int64_t>(size, sizeof zeros)));
+  return ctx.finish();
+}
+
+}  // namespace
+
 verify_result verify_data(const metainfo& torrent, const std::filesystem::path& download_dir,
                           const verify_options& options) {
   file_storage storage(file_layout(torrent), download_dir);
   const auto& layout = storage.layout();
+  // A piece of zeros is valid as a hole (a sparse copy, a compressing filesystem): read those.
+  const auto last = torrent.num_pieces() == 0 ? 0 : torrent.num_pieces() - 1;
+  const sha1_hash zero_piece = zeros_hash(torrent.piece_length);
+  const sha1_hash zero_last = zeros_hash(layout.piece_size(last));
+  auto may_be_zeros = [&](std::uint32_t p) {
+    return torrent.piece_hash(p) == (p == last ? zero_last : zero_piece);
+  };
 
   // The pieces to read and hash; the others are known to be valid.
   const bool use_known = options.known_valid && options.known_valid->size() == torrent.num_pieces();
@@ -27,7 +46,8 @@ verify_result verify_data(const metainfo& torrent, const std::filesystem::path& 
   job.read = [&](std::uint32_t i, char* buffer) {
     const auto p = to_check[i];
     // Never-written parts of a sparse download are not worth hashing.
-    if (!storage.may_hold_data(p)) return piece_read_result{piece_read_status::missing, {}};
+    if (!storage.may_hold_data(p) && !may_be_zeros(p))
+      return piece_read_result{piece_read_status::missing, {}};
     auto r = storage.read(p, 0, layout.piece_size(p), buffer);
     if (r) return piece_read_result{};
     if (r.error().code == storage_errc::missing_data)

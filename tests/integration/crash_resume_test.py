@@ -43,6 +43,7 @@ RATE = 4 * 1024 * 1024  # bytes/s: the download takes ~16 s unkilled
 KILLS = 10
 FINAL_TIMEOUT = 60
 SEEDER_SETTLE = 5  # s for the seeder to see the connection gone and print its count
+SETTLE_DELAY = 0.5  # s: a seeder line this much after a kill has handled the disconnection
 
 
 def seeder_lines(seeder):
@@ -50,14 +51,18 @@ def seeder_lines(seeder):
     return objs
 
 
-def seeder_uploaded_after(seeder, since_lines):
-    """The seeder's `uploaded` once a progress line printed after line `since_lines` shows no
-    peer (the killed connection is gone, its last report counted); None on timeout."""
+def seeder_uploaded_after(seeder, since):
+    """The seeder's `uploaded` from its first progress line printed SETTLE_DELAY s or more
+    after the wall time `since` (when its connection to the downloader was cut) that shows no
+    peer: by then the connection's end and its last report are counted. None on timeout."""
+    seen = {}  # line index -> wall time it was first seen (no earlier than it was printed)
     found = {}
 
     def settled():
-        for o in seeder_lines(seeder)[since_lines:]:
-            if o.get("peers") == 0:
+        now = time.time()
+        for i, o in enumerate(seeder_lines(seeder)):
+            first = seen.setdefault(i, now)
+            if first >= since + SETTLE_DELAY and o.get("peers") == 0:
                 found["uploaded"] = o["uploaded"]
                 return True
         return False
@@ -157,9 +162,9 @@ def main():
                 if run.proc.poll() is not None:
                     r.check(False, f"run {k} was still running when it was to be killed", run.describe())
                     return r.finish()
-                lines_at_kill = len(seeder_lines(seeder))
                 run.proc.send_signal(signal.SIGKILL)
-                killed_at = time.time() - run.started
+                kill_time = time.time()
+                killed_at = kill_time - run.started
                 run.proc.wait(timeout=10)
 
                 start, rechecked = check_start(f"run {k}", run, resumed)
@@ -169,7 +174,7 @@ def main():
                 base = start if start is not None else on_disk
                 last_have = lines[-1]["pieces_have"] if lines else base
                 line_age = killed_at - (lines[-1]["time_s"] if lines else 0.0)
-                uploaded = seeder_uploaded_after(seeder, lines_at_kill)
+                uploaded = seeder_uploaded_after(seeder, kill_time)
                 if uploaded is None:
                     r.check(False, f"the seeder saw run {k}'s connection close", seeder.describe())
                     return r.finish()
@@ -188,7 +193,6 @@ def main():
                 on_disk, reported = valid, last_have
 
             resumed = resume_count(resume_file)
-            lines_before_final = len(seeder_lines(seeder))
             final = su.Downloader(binary, torrent, out, tmp, "final", peers=peer, listen_port=0, extra=args)
             procs.append(final)
             rc = final.wait(FINAL_TIMEOUT)
@@ -199,7 +203,7 @@ def main():
             print(f"     {rechecked_runs} of {KILLS + 1} runs rechecked the data (the others trusted the "
                   "resume data as is)", flush=True)
 
-            uploaded = seeder_uploaded_after(seeder, lines_before_final)
+            uploaded = seeder_uploaded_after(seeder, time.time())
             r.check(uploaded is not None, "the seeder saw the last connection close", seeder.describe())
             if uploaded is None:
                 return r.finish()

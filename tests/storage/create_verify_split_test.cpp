@@ -200,6 +200,22 @@ TEST_CASE("verify: pieces known to be valid are not read; holes are not hashed",
   }
 }
 
+TEST_CASE("verify: a piece of zeros is valid as a hole", "[verify]") {
+  temp_dir dir;
+  auto file = dir.path / "data" / "z.bin";
+  write_random(file, 16384, 7);  // piece 0
+  {
+    std::fstream io(file, std::ios::binary | std::ios::in | std::ios::out);
+    io.seekp(32768);  // piece 1 stays a hole: zeros, never written
+    std::string rest(32768, 'r');
+    io.write(rest.data(), static_cast<std::streamsize>(rest.size()));
+  }
+  auto m = create_and_parse(file);
+  REQUIRE(m.num_pieces() == 4);
+  auto r = verify_data(m, dir.path / "data");
+  CHECK(r.complete());
+}
+
 TEST_CASE("split: every piece in some copy, no copy complete, absent pieces absent", "[split]") {
   temp_dir tmp;
   auto tree = make_tree(tmp.path);
