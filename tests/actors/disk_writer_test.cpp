@@ -84,7 +84,7 @@ TEST_CASE("disk writer: blocks in any order become verified pieces on disk", "[d
   caf::actor_system sys{cfg};
   caf::scoped_actor torrent{sys};
   auto pool = block_pool::create();
-  auto writer = spawn_disk_writer(sys, {t.meta, dir.path, {}, {}, torrent, pool});
+  auto writer = spawn_disk_writer(sys, {t.meta, dir.path, {}, {}, torrent, pool, {}});
 
   // Piece 0 arrives corrupted first: it must fail, then pass once sent correctly.
   torrent->send(writer, t.block(pool, 0, 0, true));
@@ -144,7 +144,7 @@ TEST_CASE("disk writer: a write that fails is reported with its kind and not ack
   caf::actor_system sys{cfg};
   caf::scoped_actor torrent{sys};
   auto pool = block_pool::create();
-  auto writer = spawn_disk_writer(sys, {t.meta, dir.path, {}, {}, torrent, pool});
+  auto writer = spawn_disk_writer(sys, {t.meta, dir.path, {}, {}, torrent, pool, {}});
   torrent->send(writer, t.block(pool, 0, 0));
   bool failure = false, nack = false, lost = false;
   for (int i = 0; i < 3; ++i)
@@ -162,6 +162,17 @@ TEST_CASE("disk writer: a write that fails is reported with its kind and not ack
 }
 
 namespace {
+
+// Stops the actors when the test ends, also when a REQUIRE fails: the actor system's
+// destructor waits for every actor, and would wait forever for a detached disk writer.
+struct stop_at_exit {
+  caf::scoped_actor& self;
+  std::vector<caf::actor> actors;
+  ~stop_at_exit() {
+    for (const auto& a : actors)
+      self->send_exit(a, caf::exit_reason::user_shutdown);
+  }
+};
 
 // What the disk writer told its reply target about a run of writes.
 struct writer_news {
@@ -209,9 +220,16 @@ TEST_CASE("disk writer: an injected EIO fails the n-th write as a real one would
   caf::actor_system sys{cfg};
   caf::scoped_actor torrent{sys};
   auto pool = block_pool::create();
-  disk_writer_config config{t.meta, dir.path / "dl", {}, {}, torrent, pool};
-  config.faults = disk_write_faults(fault_schedule{3, 0, 1}, EIO);  // the third write, once
+  // The third write fails, only it.
+  disk_writer_config config{t.meta,
+                            dir.path / "dl",
+                            {},
+                            {},
+                            torrent,
+                            pool,
+                            disk_write_faults(fault_schedule{3, 0, 1}, EIO)};
   auto writer = spawn_disk_writer(sys, config);
+  stop_at_exit stop{torrent, {writer}};
 
   // Writes 1-2: piece 0; write 3: the first block of piece 1 (bytes 32768.. of file a).
   for (auto [p, o] : {std::pair{0u, 0u}, {0u, 16384u}, {1u, 0u}, {1u, 16384u}})
@@ -253,7 +271,6 @@ TEST_CASE("disk writer: an injected EIO fails the n-th write as a real one would
   auto on_disk = verify_data(*t.meta, dir.path / "dl");
   CHECK(on_disk.valid.test(0));
   CHECK(on_disk.valid.test(1));
-  torrent->send_exit(writer, caf::exit_reason::user_shutdown);
 }
 
 TEST_CASE("disk writer: ENOSPC, injected or a real file size limit, is \"disk full\"",
@@ -267,9 +284,10 @@ TEST_CASE("disk writer: ENOSPC, injected or a real file size limit, is \"disk fu
   const auto a = (dir.path / "t" / "a").string();
 
   SECTION("injected: after two writes every write fails") {
-    disk_writer_config config{t.meta, dir.path, {}, {}, torrent, pool};
+    disk_writer_config config{t.meta, dir.path, {}, {}, torrent, pool, {}};
     config.faults = disk_write_faults(fault_schedule{1, 2, 0}, ENOSPC);
     auto writer = spawn_disk_writer(sys, config);
+    stop_at_exit stop{torrent, {writer}};
     for (auto [p, o] : {std::pair{0u, 0u}, {0u, 16384u}, {1u, 0u}, {1u, 16384u}})
       torrent->send(writer, t.block(pool, p, o));
     writer_news news;
@@ -288,11 +306,11 @@ TEST_CASE("disk writer: ENOSPC, injected or a real file size limit, is \"disk fu
     auto saved = saved_pieces(torrent, writer, *t.meta, dir.path / "state");
     CHECK(saved.count() == 1);
     CHECK(saved.test(0));
-    torrent->send_exit(writer, caf::exit_reason::user_shutdown);
   }
 
   SECTION("real: RLIMIT_FSIZE makes pwrite fail with EFBIG") {
-    auto writer = spawn_disk_writer(sys, {t.meta, dir.path, {}, {}, torrent, pool});
+    auto writer = spawn_disk_writer(sys, {t.meta, dir.path, {}, {}, torrent, pool, {}});
+    stop_at_exit stop{torrent, {writer}};
     torrent->send(writer, t.block(pool, 0, 0));  // file a exists before the limit applies
     writer_news first;
     first.collect(torrent, [](const writer_news& n) { return n.acks.size() == 1; });
@@ -317,7 +335,6 @@ TEST_CASE("disk writer: ENOSPC, injected or a real file size limit, is \"disk fu
     CHECK_THAT(news.failures[0].message, Catch::Contains(a + " at byte 40000"));
     CHECK_THAT(news.failures[0].message, Catch::Contains(errno_text(EFBIG)));
     CHECK(news.lost == std::vector<std::uint32_t>{1});
-    torrent->send_exit(writer, caf::exit_reason::user_shutdown);
   }
 }
 
@@ -365,9 +382,10 @@ TEST_CASE("piece manager: a piece whose write failed is downloaded again, nobody
   pm_config.picker.rng_seed = 3;
   pm_config.torrent_actor = torrent;
   auto pm = spawn_piece_manager(sys, pm_config);
-  disk_writer_config dw_config{t.meta, dir.path, {}, {}, pm, pool};
-  dw_config.faults = disk_write_faults(fault_schedule{4, 0, 1}, EIO);
+  disk_writer_config dw_config{
+      t.meta, dir.path, {}, {}, pm, pool, disk_write_faults(fault_schedule{4, 0, 1}, EIO)};
   auto writer = spawn_disk_writer(sys, dw_config);
+  stop_at_exit stop{torrent, {pm, writer}};
   torrent->send(pm, set_disk_writers{{writer}});
 
   const peer_key key = 7;
@@ -423,12 +441,10 @@ TEST_CASE("piece manager: a piece whose write failed is downloaded again, nobody
   REQUIRE_FALSE(again.empty());
   for (const auto& b : again)
     CHECK(b.piece == lost);
-  CHECK(again.size() == (t.meta->piece_size(lost) + 16383) / 16384);
+  CHECK(static_cast<std::int64_t>(again.size()) == (t.meta->piece_size(lost) + 16383) / 16384);
   deliver(again);
   listen(n);
   CHECK(verified.size() == n);
   CHECK_FALSE(charged);  // a disk failure is not a hash failure
   CHECK(verify_data(*t.meta, dir.path).complete());
-  torrent->send_exit(pm, caf::exit_reason::user_shutdown);
-  torrent->send_exit(writer, caf::exit_reason::user_shutdown);
 }
