@@ -51,10 +51,26 @@ expected<bool, std::string> save_resume(file_storage& storage, const metainfo& t
                                serialize_resume(data));
 }
 
+namespace {
+
+// A process killed while it saved leaves write_file_atomically's temporary file behind.
+void remove_stale_temporaries(const fs::path& state_dir, const fs::path& resume_file) {
+  const auto prefix = resume_file.filename().string() + ".tmp-";
+  std::error_code ec;
+  std::vector<fs::path> stale;
+  for (fs::directory_iterator it(state_dir, ec), end; !ec && it != end; it.increment(ec))
+    if (it->path().filename().string().rfind(prefix, 0) == 0) stale.push_back(it->path());
+  for (const auto& p : stale)
+    fs::remove(p, ec);
+}
+
+}  // namespace
+
 startup_state load_verified_pieces(const metainfo& torrent, const fs::path& download_dir,
                                    const fs::path& state_dir, const verify_options& recheck) {
   startup_state out;
   auto path = resume_file_path(state_dir, torrent.info_hash);
+  remove_stale_temporaries(state_dir, path);
   expected<resume_data, std::string> saved = make_unexpected(std::string("no resume file"));
   std::error_code ec;
   if (fs::exists(path, ec)) {

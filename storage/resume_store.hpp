@@ -46,7 +46,8 @@ struct startup_state {
 
 // The pieces to start with: those of the resume data when every file is as it was at the
 // save; otherwise its pieces that evaluate_resume still trusts plus those a recheck of every
-// other piece finds valid. `recheck.known_valid` is set here.
+// other piece finds valid. `recheck.known_valid` is set here. Temporary files of a save that
+// a kill interrupted are removed.
 startup_state load_verified_pieces(const metainfo& torrent,
                                    const std::filesystem::path& download_dir,
                                    const std::filesystem::path& state_dir,

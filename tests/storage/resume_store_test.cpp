@@ -84,7 +84,16 @@ TEST_CASE("resume: after a kill between saves only the pieces not saved are rech
     REQUIRE(storage.write(3, 0, f.pieces[3].substr(0, 8000)));
     // No flush, no save: the process is gone.
   }
+  // A save interrupted by the kill left its temporary file.
+  auto resume = resume_file_path(f.state_dir(), f.torrent.info_hash);
+  auto stale = resume.string() + ".tmp-AbC123";
+  std::ofstream(stale) << "{\"version\": 1, \"ver";
+  std::ofstream(f.state_dir() / "other.resume.tmp-AbC123") << "another torrent's";
+
   auto start = load_verified_pieces(f.torrent, f.data_dir(), f.state_dir());
+  CHECK_FALSE(fs::exists(stale));
+  CHECK(fs::exists(f.state_dir() / "other.resume.tmp-AbC123"));
+  CHECK(fs::exists(resume));
   CHECK(start.rechecked);
   CHECK_THAT(start.reason, Catch::Contains("was written after the resume data was saved"));
   CHECK(start.pieces_rechecked == 3);  // 3, 4 and 5; 0-2 are taken from the resume data
