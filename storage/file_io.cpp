@@ -328,13 +328,14 @@ storage_status file_storage::write(std::uint32_t piece, std::int64_t offset, con
       }
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) {
+        const int err = errno;
         // Bytes of this span may have reached the file: flush must cover it.
         written.push_back(s.file);
         mark_dirty();
         auto e = n == 0
                      ? make_error(storage_errc::other, 0, layout_.file_path(s.file, root_).string(),
                                   "write made no progress")
-                     : storage_error_from_errno(errno, layout_.file_path(s.file, root_).string());
+                     : storage_error_from_errno(err, layout_.file_path(s.file, root_).string());
         e.offset = s.file_offset + done;
         return make_unexpected(std::move(e));
       }
