@@ -82,6 +82,7 @@ void register_message_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<torrent_stop>("torrent_stop");
   cfg.add_message_type<torrent_stopped>("torrent_stopped");
   cfg.add_message_type<std::vector<block_request>>("std::vector<block_request>");
+  cfg.add_message_type<piece_write_failed>("piece_write_failed");
 }
 
 actorrent_config::actorrent_config() {

@@ -23,10 +23,24 @@ struct disk_writer_state {
 
 using disk_writer_self = caf::stateful_actor<disk_writer_state>;
 
+// The torrent pauses on a full disk (space may be freed) and stops on anything else.
+const char* failure_kind(const storage_error& e) {
+  return e.code == storage_errc::disk_full ? "disk full" : "disk error";
+}
+
 void report(disk_writer_self* self, const disk_writer_config& cfg, const storage_error& e,
             std::uint32_t piece) {
   if (cfg.torrent_actor)
-    self->send(cfg.torrent_actor, disk_failure{to_string(e.code), e.to_string(), piece});
+    self->send(cfg.torrent_actor, disk_failure{failure_kind(e), e.to_string(), piece});
+}
+
+// The piece's bytes did not all reach the disk: forget what was written of it and have the
+// piece manager ask for all of it again. Not a hash failure: nobody who sent it is charged.
+void piece_lost(disk_writer_self* self, const disk_writer_config& cfg, const storage_error& e,
+                std::uint32_t piece) {
+  self->state.cursor->reset(piece);
+  report(self, cfg, e, piece);
+  if (cfg.torrent_actor) self->send(cfg.torrent_actor, piece_write_failed{piece});
 }
 
 // All blocks of `piece` are on disk: hash the rest from disk, compare, tell the torrent.
@@ -37,9 +51,7 @@ void finish_piece(disk_writer_self* self, const disk_writer_config& cfg, std::ui
   st.read_back.resize(static_cast<std::size_t>(rest));
   if (rest > 0) {
     if (auto r = st.storage->read(piece, from, rest, st.read_back.data()); !r) {
-      st.cursor->reset(piece);
-      report(self, cfg, r.error(), piece);
-      if (cfg.torrent_actor) self->send(cfg.torrent_actor, piece_checked{piece, false});
+      piece_lost(self, cfg, r.error(), piece);
       return;
     }
   }
@@ -60,8 +72,7 @@ bool write_block(disk_writer_self* self, const disk_writer_config& cfg, std::uin
   if (st.verified.test(piece)) return true;  // a late duplicate of a piece already verified
   if (st.cursor->at_cursor(piece, offset)) st.cursor->hash_block(piece, data.data(), length);
   if (auto r = st.storage->write(piece, offset, data.data(), length); !r) {
-    st.cursor->reset(piece);  // the piece must be downloaded again
-    report(self, cfg, r.error(), piece);
+    piece_lost(self, cfg, r.error(), piece);
     return false;
   }
   if (st.cursor->block_written(piece, offset)) finish_piece(self, cfg, piece);
@@ -96,7 +107,10 @@ block_read_result read_block(disk_writer_self* self, const disk_writer_config& c
 
 caf::behavior disk_writer_behavior(disk_writer_self* self, disk_writer_config cfg) {
   auto& st = self->state;
-  st.storage.emplace(file_layout(*cfg.torrent), cfg.download_dir, cfg.storage);
+  auto options = cfg.storage;
+  if (cfg.faults.enabled())
+    options.write_fault = [faults = cfg.faults]() mutable { return faults.next(); };
+  st.storage.emplace(file_layout(*cfg.torrent), cfg.download_dir, std::move(options));
   st.cursor.emplace(cfg.torrent->num_pieces(), cfg.torrent->piece_length,
                     cfg.torrent->total_length);
   st.verified = cfg.verified.size() == cfg.torrent->num_pieces()
@@ -152,6 +166,19 @@ caf::behavior disk_writer_behavior(disk_writer_self* self, disk_writer_config cf
 }
 
 }  // namespace
+
+disk_write_faults::disk_write_faults(fault_schedule schedule, int error) {
+  if (!schedule.enabled()) return;
+  shared_ = std::make_shared<shared_state>();
+  shared_->counter = fault_counter(schedule);
+  shared_->error = error;
+}
+
+int disk_write_faults::next() {
+  if (!shared_) return 0;
+  std::lock_guard<std::mutex> lock(shared_->mutex);
+  return shared_->counter.next() ? shared_->error : 0;
+}
 
 caf::actor spawn_disk_writer(caf::actor_system& system, disk_writer_config config) {
   return system.spawn<caf::detached>(disk_writer_behavior, std::move(config));

@@ -11,6 +11,7 @@
 //   announce worker ──announce_outcome──▶ tracker
 //   peer ──block_write / block_read──▶ disk_writer ──block_written / block_read_result──▶ peer
 //   disk_writer ──piece_checked / disk_failure──▶ piece_manager ──▶ torrent
+//   disk_writer ──piece_write_failed──▶ piece_manager ──reset_piece──▶ disk_writer
 //   transport (asio thread) ──peer_handshake_done / peer_wire_in / peer_blocks_in /
 //                             peer_send_drained / peer_transport_closed──▶ peer
 //   peer ──peer_registered / peer_pieces / pick_request / blocks_arrived / peer_choked_us /
@@ -291,8 +292,9 @@ typename Inspector::result_type inspect(Inspector& f, piece_checked& x) {
   return f(caf::meta::type_name("piece_checked"), x.piece, x.passed);
 }
 
-// A write or read failed. `kind` is storage_errc's name ("disk full", "I/O error", ...):
-// the torrent pauses on a full disk and stops on the others.
+// A write or read failed. `kind` is "disk full" (ENOSPC, EDQUOT, EFBIG: the torrent pauses
+// until there is room) or "disk error" (anything else: it stops); `message` names the file,
+// the byte offset in it and the system's error text.
 struct disk_failure {
   std::string kind;
   std::string message;  // names the file
@@ -871,6 +873,22 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, torrent_stopped& x) {
   return f(caf::meta::type_name("torrent_stopped"), x.resume_saved, x.message);
 }
+
+// ---- disk writer → piece manager ----
+
+// A block of the piece could not be written, or the piece could not be read back to be
+// hashed: its data on disk is incomplete (the disk_failure sent before says why). The piece
+// manager has every block of it downloaded again, charging nobody: the disk failed, not the
+// peers. It also sends the disk writer a reset_piece, after which the piece starts afresh.
+struct piece_write_failed {
+  std::uint32_t piece = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, piece_write_failed& x) {
+  return f(caf::meta::type_name("piece_write_failed"), x.piece);
+}
+
 }  // namespace actorrent
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(actorrent::block_write)

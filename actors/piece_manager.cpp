@@ -151,6 +151,12 @@ caf::behavior piece_manager_behavior(piece_manager_self* self, piece_manager_con
       [=](const piece_checked& c) { piece_checked_handler(self, cfg, c); },
       [=](disk_failure& f) { self->send(cfg.torrent_actor, std::move(f)); },
       [=](const pause_downloads& p) { self->state.paused = p.paused; },
+      [=](const piece_write_failed& w) {
+        // The disk writer forgot the piece already; the reset also covers blocks of it that
+        // were on their way to the writer when the write failed.
+        if (self->state.picker->piece_lost(w.piece))
+          if (auto dw = self->state.disk_writer_for(w.piece)) self->send(*dw, reset_piece{w.piece});
+      },
   };
 }
 

@@ -2,7 +2,8 @@
 // Peers tell it what the remote has and ask it which blocks to request; received blocks
 // pass through it on their way to the disk writer, so that it can drop duplicates and cancel
 // endgame twins; the disk writer's verdict on each piece comes back here, and it broadcasts
-// HAVE to every peer, charges and bans senders of bad data, and tells the torrent.
+// HAVE to every peer, charges and bans senders of bad data, and tells the torrent. A piece
+// the disk writer could not write is downloaded again without charging anyone.
 #pragma once
 
 #include <caf/actor.hpp>

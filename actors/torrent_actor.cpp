@@ -93,6 +93,7 @@ struct torrent_actor_state {
   std::map<std::string, restart_stat> restart_stats;  // by actor kind
   std::shared_ptr<child_map> children = std::make_shared<child_map>();
   std::mt19937_64 rng;
+  disk_write_faults disk_faults;  // one schedule for every disk writer, across restarts
   bool saving = false;
   bool complete = false;
   bool stopping = false;
@@ -283,6 +284,7 @@ void start_piece_group(torrent_self* self, const torrent_actor_config& cfg) {
   dw.verified = st.have;
   dw.torrent_actor = manager;
   dw.pool = cfg.pool;
+  dw.faults = st.disk_faults;
   auto threads = cfg.settings->disk_threads;
   if (threads == 0) threads = std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, 4);
   threads = std::min<std::size_t>(threads, t->num_pieces());
@@ -556,6 +558,19 @@ void on_disk_failure(torrent_self* self, const torrent_actor_config& cfg, const 
   self->delayed_send(self, cfg.settings->disk_full_retry, disk_retry_atom::value);
 }
 
+// Whether the download directory's file system has room for the pieces a retry would
+// fetch: retrying into a still-full disk throws away a request pipeline's worth of data each
+// time. A file-size limit (RLIMIT_FSIZE) is not seen here; the retry then fails again.
+bool disk_has_room(const torrent_actor_config& cfg, std::int64_t bytes_left) {
+  std::error_code ec;
+  auto space = std::filesystem::space(cfg.params.download_dir, ec);
+  if (ec) return true;  // cannot tell: let the writes say
+  const auto piece = static_cast<std::int64_t>(cfg.params.torrent->piece_length);
+  const auto wanted =
+      std::min<std::int64_t>(bytes_left, std::max<std::int64_t>(4 * piece, 1 << 20));
+  return static_cast<std::int64_t>(space.available) >= wanted;
+}
+
 void refresh_progress(torrent_self* self) {
   auto& st = self->state;
   double down = 0;
@@ -598,6 +613,8 @@ caf::behavior torrent_behavior(torrent_self* self, torrent_actor_config cfg) {
   st.resume_schedule.emplace(resume_interval);
   const auto& faults = cfg.settings->faults;
   st.rng.seed(faults.seed != 0 ? faults.seed : std::random_device{}());
+  if (faults.disk_write.enabled())
+    st.disk_faults = disk_write_faults(faults.disk_write, faults.disk_write_errno);
   // However the torrent ends, what it spawned ends with it and incoming peers stop finding it.
   self->attach_functor([children = st.children, registry = cfg.registry,
                         info_hash = t.info_hash](const caf::error& reason) {
@@ -668,6 +685,10 @@ caf::behavior torrent_behavior(torrent_self* self, torrent_actor_config cfg) {
       [=](disk_retry_atom) {
         auto& st = self->state;
         if (!st.disk_paused || st.stopping || st.failed) return;
+        if (!disk_has_room(cfg, st.progress.bytes_left)) {
+          self->delayed_send(self, cfg.settings->disk_full_retry, disk_retry_atom::value);
+          return;
+        }
         st.disk_paused = false;
         st.progress.state =
             st.complete ? next_state_after_complete(cfg) : torrent_state::downloading;

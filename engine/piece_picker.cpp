@@ -982,6 +982,31 @@ hash_failure piece_picker::piece_failed(std::uint32_t piece) {
   return result;
 }
 
+bool piece_picker::piece_lost(std::uint32_t piece) {
+  if (!valid_piece(piece)) return false;
+  if (status_[piece] == piece_status::awaiting_hash) {
+    awaiting_hash_.erase(piece);
+    make_startable(piece);
+    return true;
+  }
+  if (status_[piece] != piece_status::downloading) return false;
+  auto& d = *find_download(piece);
+  std::uint32_t open = d.open;
+  for (auto& b : d.blocks) {
+    if (!b.received) continue;
+    b.received = false;
+    b.from = 0;
+    if (b.requests == 0) ++open;
+  }
+  d.received = 0;
+  // The data that made it a suspect's or mixed evidence is gone with it.
+  d.owner.reset();
+  d.evidence_mixed = false;
+  set_open(d, open);
+  after_release(piece);
+  return true;
+}
+
 template <class Pred>
 void piece_picker::discard_received_if(Pred pred, std::vector<std::uint32_t>& reset) {
   // The whole piece's received data is dropped, not just some blocks, so that the caller can

@@ -206,6 +206,11 @@ class piece_picker {
   // charged (rule in the header comment). A piece we had (a recheck found it bad) is simply
   // missing again, with no one to charge.
   hash_failure piece_failed(std::uint32_t piece);
+  // The piece's data did not reach the disk (a write or its read-back failed): the blocks
+  // received so far are dropped and downloaded again. The disk, not the senders, is at fault,
+  // so nobody is charged; outstanding requests stand. False (and nothing changes) unless the
+  // piece was downloading or awaiting its hash.
+  bool piece_lost(std::uint32_t piece);
   std::uint32_t charges(peer_key peer) const;  // charges not yet forgiven
   bool is_banned(peer_key peer) const;
   std::vector<peer_key> banned_peers() const;

@@ -174,6 +174,7 @@ file_storage::file_storage(file_layout layout, std::filesystem::path root, stora
     : layout_(std::move(layout)),
       root_(std::move(root)),
       preallocate_(options.preallocate),
+      write_fault_(std::move(options.write_fault)),
       cache_(options.cache ? std::move(options.cache)
                            : std::make_shared<open_file_cache>(options.max_open_files)),
       owner_(open_file_cache::new_owner_id()),
@@ -251,9 +252,11 @@ storage_status file_storage::read(std::uint32_t piece, std::int64_t offset, std:
                        static_cast<std::size_t>(std::min(s.length - done, max_io_chunk)),
                        static_cast<off_t>(s.file_offset + done));
       if (n < 0 && errno == EINTR) continue;
-      if (n < 0)
-        return make_unexpected(
-            storage_error_from_errno(errno, layout_.file_path(s.file, root_).string()));
+      if (n < 0) {
+        auto e = storage_error_from_errno(errno, layout_.file_path(s.file, root_).string());
+        e.offset = s.file_offset + done;
+        return make_unexpected(std::move(e));
+      }
       if (n == 0)
         return make_unexpected(
             make_error(storage_errc::missing_data, 0, layout_.file_path(s.file, root_).string(),
@@ -265,10 +268,32 @@ storage_status file_storage::read(std::uint32_t piece, std::int64_t offset, std:
   return storage_ok();
 }
 
+bool file_storage::may_hold_data(std::uint32_t piece) {
+  auto spans = layout_.map_block(piece, 0, layout_.piece_size(piece));
+  if (!spans) return true;  // let the read report it
+  bool on_disk_spans = false;
+  for (const auto& s : *spans) {
+    if (s.pad || s.length == 0) continue;
+    on_disk_spans = true;
+    auto h = handle_for(s.file, false);
+    if (!h) {
+      if (h.error().code == storage_errc::not_found) continue;
+      return true;
+    }
+    // pread/pwrite ignore the descriptor's file position, so moving it here is harmless.
+    auto at = ::lseek((*h)->fd(), static_cast<off_t>(s.file_offset), SEEK_DATA);
+    if (at < 0 && errno == ENXIO) continue;  // only holes from there to the end
+    if (at < 0) return true;                 // cannot tell
+    if (at < s.file_offset + s.length) return true;
+  }
+  return !on_disk_spans;
+}
+
 storage_status file_storage::write(std::uint32_t piece, std::int64_t offset, const char* data,
                                    std::int64_t length) {
   auto spans = layout_.map_block(piece, offset, length);
   if (!spans) return make_unexpected(invalid_range(layout_, piece, offset, length));
+  int injected = write_fault_ ? write_fault_() : 0;
   std::vector<std::size_t> written;
   auto mark_dirty = [&] {
     if (written.empty()) return;
@@ -292,20 +317,27 @@ storage_status file_storage::write(std::uint32_t piece, std::int64_t offset, con
     }
     std::int64_t done = 0;
     while (done < s.length) {
-      auto n = ::pwrite((*h)->fd(), data + done,
-                        static_cast<std::size_t>(std::min(s.length - done, max_io_chunk)),
-                        static_cast<off_t>(s.file_offset + done));
+      ssize_t n;
+      if (injected != 0) {  // exactly what a failing pwrite does
+        n = -1;
+        errno = std::exchange(injected, 0);
+      } else {
+        n = ::pwrite((*h)->fd(), data + done,
+                     static_cast<std::size_t>(std::min(s.length - done, max_io_chunk)),
+                     static_cast<off_t>(s.file_offset + done));
+      }
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) {
+        const int err = errno;
         // Bytes of this span may have reached the file: flush must cover it.
         written.push_back(s.file);
         mark_dirty();
-        if (n == 0)
-          return make_unexpected(make_error(storage_errc::other, 0,
-                                            layout_.file_path(s.file, root_).string(),
-                                            "write made no progress"));
-        return make_unexpected(
-            storage_error_from_errno(errno, layout_.file_path(s.file, root_).string()));
+        auto e = n == 0
+                     ? make_error(storage_errc::other, 0, layout_.file_path(s.file, root_).string(),
+                                  "write made no progress")
+                     : storage_error_from_errno(err, layout_.file_path(s.file, root_).string());
+        e.offset = s.file_offset + done;
+        return make_unexpected(std::move(e));
       }
       done += n;
     }

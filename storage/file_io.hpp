@@ -26,6 +26,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -48,6 +49,10 @@ struct storage_options {
   // a full disk shows at once rather than in the middle of the download and files do not
   // fragment. Off by default: files stay sparse.
   bool preallocate = false;
+  // Fault injection (config "faults.disk_write_*"; tests): called once per write(), from any
+  // thread that writes; a non-zero errno makes that write's first pwrite fail with it, down
+  // the same path as a real failure. Empty: no faults.
+  std::function<int()> write_fault;
 };
 
 class file_storage {
@@ -72,6 +77,12 @@ class file_storage {
     return write(piece, offset, data.data(), static_cast<std::int64_t>(data.size()));
   }
 
+  // False when none of the piece's bytes was ever written: in each of its files the range is
+  // past the end, a hole (SEEK_DATA), or the file is absent, so reading it gives only zeros or
+  // missing data. True when some byte may hold data, or when the filesystem cannot tell. A
+  // recheck skips such pieces instead of hashing the holes of a sparse download.
+  bool may_hold_data(std::uint32_t piece);
+
   // Makes the writes that returned before this call durable. On error, treat every piece
   // written since the last successful flush as not on disk: Linux reports a failed writeback
   // once and then forgets it, so a second flush would succeed without the data.
@@ -94,6 +105,7 @@ class file_storage {
   const file_layout layout_;
   const std::filesystem::path root_;
   const bool preallocate_;
+  const std::function<int()> write_fault_;
   const std::shared_ptr<open_file_cache> cache_;
   const std::uint64_t owner_;
 

@@ -2,7 +2,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+
 #include "protocol/hex.hpp"
+#include "storage/file_layout.hpp"
 
 namespace actorrent {
 
@@ -52,6 +55,22 @@ expected<resume_data, std::string> parse_resume(std::string_view json, const met
   return out;
 }
 
+namespace {
+
+enum class file_change { same, written_after, changed };
+
+// How a file differs from its state at the save. Growing and a newer mtime are what the
+// download's own writes after the save do; anything else was done by someone else.
+file_change classify(const file_state& saved, const file_state& now) {
+  if (saved == now) return file_change::same;
+  if (now.size < 0) return file_change::changed;          // deleted
+  if (saved.size < 0) return file_change::written_after;  // created after the save
+  if (now.size >= saved.size && now.mtime_ns >= saved.mtime_ns) return file_change::written_after;
+  return file_change::changed;
+}
+
+}  // namespace
+
 resume_decision evaluate_resume(const expected<resume_data, std::string>& saved,
                                 const std::vector<file_state>& current, const metainfo& torrent) {
   resume_decision d;
@@ -63,16 +82,41 @@ resume_decision evaluate_resume(const expected<resume_data, std::string>& saved,
     d.reason = "file count changed";
     return d;
   }
+  const file_layout layout(torrent);
+  d.verified = saved->verified;
+  std::string changed, written_after, beyond_end;
   for (std::size_t i = 0; i < current.size(); ++i) {
-    if (torrent.files[i].pad) continue;  // never on disk
-    if (!(saved->files[i] == current[i])) {
-      d.reason =
-          "file " + torrent.files[i].path_string() + " changed since the resume data was saved";
-      return d;
+    const auto& f = layout.file(i);
+    if (f.pad || f.length == 0) continue;  // never on disk, or holds no piece's bytes
+    const auto change = classify(saved->files[i], current[i]);
+    if (change == file_change::changed && changed.empty()) changed = torrent.files[i].path_string();
+    if (change == file_change::written_after && written_after.empty())
+      written_after = torrent.files[i].path_string();
+    // A claimed piece's bytes must lie in the file as it was saved and as it is now.
+    const auto on_disk = std::min(saved->files[i].size, current[i].size);
+    const auto pieces = layout.pieces_of_file(i);
+    for (auto p = pieces.begin; p < pieces.end; ++p) {
+      if (!d.verified.test(p)) continue;
+      const auto piece_end =
+          static_cast<std::int64_t>(p) * layout.piece_length() + layout.piece_size(p);
+      const auto end_in_file = std::min(piece_end, f.offset + f.length) - f.offset;
+      if (change == file_change::changed) {
+        d.verified.reset(p);
+      } else if (end_in_file > on_disk) {
+        d.verified.reset(p);
+        if (beyond_end.empty())
+          beyond_end = "piece " + std::to_string(p) + ", which lies beyond the end of file " +
+                       torrent.files[i].path_string();
+      }
     }
   }
-  d.trusted = true;
-  d.verified = saved->verified;
+  if (!changed.empty())
+    d.reason = "file " + changed + " changed since the resume data was saved";
+  else if (!beyond_end.empty())
+    d.reason = "resume data claims " + beyond_end;
+  else if (!written_after.empty())
+    d.reason = "file " + written_after + " was written after the resume data was saved";
+  d.trusted = d.reason.empty();
   return d;
 }
 

@@ -51,10 +51,26 @@ expected<bool, std::string> save_resume(file_storage& storage, const metainfo& t
                                serialize_resume(data));
 }
 
+namespace {
+
+// A process killed while it saved leaves write_file_atomically's temporary file behind.
+void remove_stale_temporaries(const fs::path& state_dir, const fs::path& resume_file) {
+  const auto prefix = resume_file.filename().string() + ".tmp-";
+  std::error_code ec;
+  std::vector<fs::path> stale;
+  for (fs::directory_iterator it(state_dir, ec), end; !ec && it != end; it.increment(ec))
+    if (it->path().filename().string().rfind(prefix, 0) == 0) stale.push_back(it->path());
+  for (const auto& p : stale)
+    fs::remove(p, ec);
+}
+
+}  // namespace
+
 startup_state load_verified_pieces(const metainfo& torrent, const fs::path& download_dir,
                                    const fs::path& state_dir, const verify_options& recheck) {
   startup_state out;
   auto path = resume_file_path(state_dir, torrent.info_hash);
+  remove_stale_temporaries(state_dir, path);
   expected<resume_data, std::string> saved = make_unexpected(std::string("no resume file"));
   std::error_code ec;
   if (fs::exists(path, ec)) {
@@ -80,9 +96,19 @@ startup_state load_verified_pieces(const metainfo& torrent, const fs::path& down
   }
   out.rechecked = true;
   out.reason = decision.reason;
-  auto result = verify_data(torrent, download_dir, recheck);
+  // The pieces the resume data still vouches for are not read again: after a kill between
+  // two saves, only what was written since the last save is hashed.
+  verify_options options = recheck;
+  const bool partial = decision.verified.size() == torrent.num_pieces();
+  options.known_valid = partial ? &decision.verified : nullptr;
+  out.pieces_rechecked =
+      torrent.num_pieces() - static_cast<std::uint32_t>(partial ? decision.verified.count() : 0);
+  auto result = verify_data(torrent, download_dir, options);
   out.verified = std::move(result.valid);
   out.failure = result.failure;
+  out.reason += "; rechecked " + std::to_string(out.pieces_rechecked) + " of " +
+                std::to_string(torrent.num_pieces()) + " pieces, " +
+                std::to_string(out.verified.count()) + " verified in all";
   return out;
 }
 

@@ -1,10 +1,11 @@
 // Saving and loading resume data in the state directory, with the durability rules of
 // resume_data.hpp: a save flushes the torrent's files first and records only what was
-// flushed; a load trusts the file only if every data file is as it was at the save, and
-// otherwise rechecks the data on disk.
+// flushed; a load trusts the file as is only if every data file is as it was at the save, and
+// otherwise rechecks the pieces it cannot vouch for (resume_data.hpp has the rules).
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -35,11 +36,18 @@ expected<bool, std::string> save_resume(file_storage& storage, const metainfo& t
 
 struct startup_state {
   bitfield verified;
-  bool rechecked = false;
-  std::string reason;                  // why the resume data was not used (when rechecked)
+  bool rechecked = false;              // some pieces were read and hashed
+  std::uint32_t pieces_rechecked = 0;  // how many (the others came from the resume data)
+  // When rechecked: why the resume data was not used as is, and what the recheck found
+  // ("...; rechecked 12 of 256 pieces, 200 verified in all"), for the log.
+  std::string reason;
   std::optional<std::string> failure;  // an I/O error during the recheck
 };
 
+// The pieces to start with: those of the resume data when every file is as it was at the
+// save; otherwise its pieces that evaluate_resume still trusts plus those a recheck of every
+// other piece finds valid. `recheck.known_valid` is set here. Temporary files of a save that
+// a kill interrupted are removed.
 startup_state load_verified_pieces(const metainfo& torrent,
                                    const std::filesystem::path& download_dir,
                                    const std::filesystem::path& state_dir,

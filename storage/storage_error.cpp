@@ -48,6 +48,7 @@ const char* to_string(storage_errc code) {
 std::string storage_error::to_string() const {
   std::string out = actorrent::to_string(code);
   if (!path.empty()) out += ": " + path;
+  if (offset >= 0) out += " at byte " + std::to_string(offset);
   if (!detail.empty()) out += ": " + detail;
   return out;
 }

@@ -4,6 +4,7 @@
 // data). Nothing in storage/ throws or crashes on a failing disk.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <variant>
 
@@ -26,11 +27,13 @@ const char* to_string(storage_errc code);
 
 struct storage_error {
   storage_errc code = storage_errc::other;
-  int sys_errno = 0;   // 0 when the error did not come from a system call
-  std::string path;    // the file or directory concerned; empty for invalid_range
-  std::string detail;  // the errno text, or what was found instead of what was expected
+  int sys_errno = 0;         // 0 when the error did not come from a system call
+  std::string path;          // the file or directory concerned; empty for invalid_range
+  std::string detail;        // the errno text, or what was found instead of what was expected
+  std::int64_t offset = -1;  // the byte of `path` where a read or write failed; -1: none
 
-  std::string to_string() const;  // "disk full: /dl/t/a.bin: No space left on device"
+  // "disk full: /dl/t/a.bin at byte 16384: No space left on device"
+  std::string to_string() const;
 };
 
 // strerror's text, thread-safely.

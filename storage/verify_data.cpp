@@ -7,15 +7,47 @@
 
 namespace actorrent {
 
+namespace {
+
+sha1_hash zeros_hash(std::int64_t size) {
+  static const char zeros[65536] = {};
+  sha1_context ctx;
+  for (; size > 0; size -= static_cast<std::int64_t>(sizeof zeros))
+    ctx.update(zeros, static_cast<std::size_t>(std::min<std::int64_t>(size, sizeof zeros)));
+  return ctx.finish();
+}
+
+}  // namespace
+
 verify_result verify_data(const metainfo& torrent, const std::filesystem::path& download_dir,
                           const verify_options& options) {
   file_storage storage(file_layout(torrent), download_dir);
   const auto& layout = storage.layout();
+  // A piece of zeros is valid as a hole (a sparse copy, a compressing filesystem): read those.
+  const auto last = torrent.num_pieces() == 0 ? 0 : torrent.num_pieces() - 1;
+  const sha1_hash zero_piece = zeros_hash(torrent.piece_length);
+  const sha1_hash zero_last = zeros_hash(layout.piece_size(last));
+  auto may_be_zeros = [&](std::uint32_t p) {
+    return torrent.piece_hash(p) == (p == last ? zero_last : zero_piece);
+  };
+
+  // The pieces to read and hash; the others are known to be valid.
+  const bool use_known = options.known_valid && options.known_valid->size() == torrent.num_pieces();
+  std::vector<std::uint32_t> to_check;
+  to_check.reserve(torrent.num_pieces());
+  for (std::uint32_t p = 0; p < torrent.num_pieces(); ++p)
+    if (!use_known || !options.known_valid->test(p)) to_check.push_back(p);
 
   piece_hash_job job;
-  job.num_pieces = torrent.num_pieces();
-  job.piece_size = [&](std::uint32_t p) { return static_cast<std::size_t>(layout.piece_size(p)); };
-  job.read = [&](std::uint32_t p, char* buffer) {
+  job.num_pieces = static_cast<std::uint32_t>(to_check.size());
+  job.piece_size = [&](std::uint32_t i) {
+    return static_cast<std::size_t>(layout.piece_size(to_check[i]));
+  };
+  job.read = [&](std::uint32_t i, char* buffer) {
+    const auto p = to_check[i];
+    // Never-written parts of a sparse download are not worth hashing.
+    if (!storage.may_hold_data(p) && !may_be_zeros(p))
+      return piece_read_result{piece_read_status::missing, {}};
     auto r = storage.read(p, 0, layout.piece_size(p), buffer);
     if (r) return piece_read_result{};
     if (r.error().code == storage_errc::missing_data)
@@ -30,12 +62,13 @@ verify_result verify_data(const metainfo& torrent, const std::filesystem::path& 
 
   verify_result result;
   result.failure = hashed.failure;
-  result.valid = bitfield(torrent.num_pieces());
+  result.valid = use_known ? *options.known_valid : bitfield(torrent.num_pieces());
   std::vector<char> missing(torrent.num_pieces(), 0);
-  for (std::uint32_t p = 0; p < torrent.num_pieces(); ++p) {
-    if (!hashed.hashes[p])
+  for (std::uint32_t i = 0; i < to_check.size(); ++i) {
+    const auto p = to_check[i];
+    if (!hashed.hashes[i])
       missing[p] = 1;
-    else if (*hashed.hashes[p] == torrent.piece_hash(p))
+    else if (*hashed.hashes[i] == torrent.piece_hash(p))
       result.valid.set(p);
   }
   for (std::size_t f = 0; f < torrent.files.size(); ++f) {

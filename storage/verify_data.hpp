@@ -33,6 +33,9 @@ struct verify_options {
   unsigned threads = 0;  // 0: one per core
   std::function<void(std::uint32_t done, std::uint32_t total)> progress;
   const std::atomic<bool>* cancel = nullptr;
+  // Pieces taken as valid without reading them (those trusted resume data vouches for);
+  // null, or of the torrent's piece count. `progress` then counts only the pieces read.
+  const bitfield* known_valid = nullptr;
 };
 
 verify_result verify_data(const metainfo& torrent, const std::filesystem::path& download_dir,

@@ -143,6 +143,7 @@ TEST_CASE("the pipeline's message types round-trip through CAF's serializer", "[
   CHECK_FALSE(round_trip(sys, choker_add{1, {}, true}).actor);
   CHECK(round_trip(sys, set_disk_writers{{{}, {}}}).disk_writers.size() == 2);
   CHECK(round_trip(sys, peer_joined{1, peer_address::v4_address({1, 2, 3, 4}, 5), {}}).peer == 1);
+  CHECK(round_trip(sys, piece_write_failed{12}).piece == 12);
 }
 
 TEST_CASE("messages print readably for the message log", "[messages]") {

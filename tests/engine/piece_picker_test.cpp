@@ -426,6 +426,62 @@ TEST_CASE("piece picker: a failed piece is downloaded again and its contributors
   CHECK(pp.check_invariants() == "");
 }
 
+TEST_CASE("piece picker: a piece lost to a disk error is downloaded again, nobody charged",
+          "[piece_picker]") {
+  auto pp = uniform(4, 2);
+  for (peer_key p = 1; p <= 3; ++p)
+    pp.peer_has_all(p);
+
+  SECTION("awaiting its hash: every block is wanted again") {
+    REQUIRE(deliver_piece(pp, 1, 0));
+    REQUIRE(pp.status(0) == piece_status::awaiting_hash);
+    CHECK(pp.piece_lost(0));
+    CHECK(pp.status(0) == piece_status::missing);
+    CHECK(pp.charges(1) == 0);
+    CHECK_FALSE(pp.is_banned(1));  // a sole contributor of a failed hash would be
+    CHECK(pp.bytes_left() == 4 * 2 * kB);
+    auto again = ask(pp, 1, 0);
+    std::sort(again.begin(), again.end());
+    CHECK(again == std::vector<block_request>{blk(0, 0), blk(0, 1)});
+    for (const auto& b : again)
+      pp.block_received(1, b);
+    CHECK(pp.status(0) == piece_status::awaiting_hash);
+    CHECK(pp.piece_passed(0).empty());
+    CHECK(pp.have().test(0));
+  }
+
+  SECTION("downloading: received blocks are dropped, outstanding requests stand") {
+    REQUIRE(ask(pp, 1, 1, 1) == std::vector<block_request>{blk(1, 0)});
+    REQUIRE(ask(pp, 2, 1, 1) == std::vector<block_request>{blk(1, 1)});
+    REQUIRE(pp.block_received(1, blk(1, 0)).accepted);
+    CHECK(pp.piece_lost(1));
+    CHECK(pp.status(1) == piece_status::downloading);
+    CHECK(pp.requests_of(2) == std::vector<block_request>{blk(1, 1)});
+    // Block 0 is wanted again; block 1 is still on its way from peer 2.
+    CHECK(ask(pp, 3, 1) == std::vector<block_request>{blk(1, 0)});
+    CHECK(pp.block_received(3, blk(1, 0)).accepted);
+    CHECK(pp.block_received(2, blk(1, 1)).piece_complete);
+  }
+
+  SECTION("downloading with nothing outstanding: back among the startable pieces") {
+    REQUIRE(ask(pp, 1, 2, 1) == std::vector<block_request>{blk(2, 0)});
+    REQUIRE(pp.block_received(1, blk(2, 0)).accepted);
+    CHECK(pp.piece_lost(2));
+    CHECK(pp.status(2) == piece_status::missing);
+    CHECK(pp.pieces_downloading() == 0);
+  }
+
+  SECTION("a piece we have, or never started, is not lost") {
+    REQUIRE(deliver_piece(pp, 1, 3));
+    pp.piece_passed(3);
+    CHECK_FALSE(pp.piece_lost(3));
+    CHECK(pp.have().test(3));
+    CHECK_FALSE(pp.piece_lost(2));
+    CHECK_FALSE(pp.piece_lost(99));
+  }
+  CHECK(pp.check_invariants() == "");
+}
+
 TEST_CASE("piece picker: a charged peer works alone until convicted", "[piece_picker]") {
   piece_picker_config c = seeded();
   auto pp = uniform(8, 4, c);

@@ -141,7 +141,7 @@ def disk_full_case(binary, tmp, r):
             return
         have_at_pause = last.get("pieces_have", 0)
         r.check(have_at_pause > 0, f"{have_at_pause} pieces verified before the disk filled up")
-        time.sleep(2.5)  # two retries into a still-full disk
+        time.sleep(2.5)  # two retries find the disk still full
         r.check(dl.state() == "paused" and dl.proc.poll() is None,
                 "while the disk stays full the torrent stays paused and the process runs", dl.describe())
         subprocess.run(["mount", "-o", "remount,size=64m", mnt], check=True)
@@ -154,7 +154,8 @@ def disk_full_case(binary, tmp, r):
                 "pieces_have never went down: nothing verified was lost")
         time.sleep(1.5)
         up = uploaded_total(seeds)
-        r.check(up <= 1.25 * size, f"the seeder uploaded {up / size:.3f} x the torrent (at most 1.25)")
+        r.check(up <= 1.15 * size, f"the seeder uploaded {up / size:.3f} x the torrent (at most 1.15: "
+                                   f"blocks in flight when the disk filled up, nothing verified twice)")
     finally:
         if dl:
             dl.stop()

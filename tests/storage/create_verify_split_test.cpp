@@ -1,7 +1,9 @@
 #include <catch2/catch.hpp>
 
+#include <fcntl.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -59,6 +61,15 @@ void flip_byte(const fs::path& p, std::int64_t offset) {
   f.get(c);
   f.seekp(offset);
   f.put(static_cast<char>(c ^ 0x01));
+}
+
+// Whether the filesystem reports the file as one hole (SEEK_DATA finds no data).
+bool all_hole(const fs::path& p) {
+  int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  bool hole = ::lseek(fd, 0, SEEK_DATA) < 0;
+  ::close(fd);
+  return hole;
 }
 
 }  // namespace
@@ -153,6 +164,56 @@ TEST_CASE("verify: missing and short files are missing pieces, not zeros", "[ver
   CHECK(r.files[3].missing_pieces == std::vector<std::uint32_t>{5, 6});
   CHECK(r.files[4].missing_pieces == std::vector<std::uint32_t>{6});
   CHECK(r.valid.count() == 5);
+}
+
+TEST_CASE("verify: pieces known to be valid are not read; holes are not hashed", "[verify]") {
+  temp_dir dir;
+  auto tree = make_tree(dir.path);
+  auto m = create_and_parse(tree);
+  REQUIRE(m.num_pieces() > 4);
+  // Piece 0 lies in b.bin: flip a byte of it, and say it is known to be valid anyway.
+  flip_byte(tree / "b.bin", 10);
+  bitfield known(m.num_pieces());
+  known.set(0);
+  known.set(2);
+  std::atomic<std::uint32_t> reported_total{0};
+  verify_options o;
+  o.known_valid = &known;
+  o.progress = [&](std::uint32_t, std::uint32_t total) { reported_total = total; };
+  auto r = verify_data(m, dir.path / "data", o);
+  CHECK_FALSE(r.failure);
+  CHECK(r.complete());  // piece 0 was not read: trust is the caller's decision
+  CHECK(reported_total == m.num_pieces() - 2);
+  CHECK(verify_data(m, dir.path / "data").valid.count() == m.num_pieces() - 1);
+
+  // A sparse file's never-written range reads as zeros: such pieces are missing.
+  auto c = tree / "sub" / "c.bin";
+  fs::resize_file(c, 0);
+  fs::resize_file(c, 70001);
+  auto sparse = verify_data(m, dir.path / "data");
+  const bool holes = all_hole(c);
+  for (const auto& v : sparse.files) {
+    if (m.files[v.file].path_string() != "sub/c.bin") continue;
+    // Pieces wholly inside c.bin are missing; those it shares with a neighbour are hashed.
+    CHECK(v.bytes_valid == 0);
+    if (holes) CHECK(v.missing_pieces.size() >= 3);
+  }
+}
+
+TEST_CASE("verify: a piece of zeros is valid as a hole", "[verify]") {
+  temp_dir dir;
+  auto file = dir.path / "data" / "z.bin";
+  write_random(file, 16384, 7);  // piece 0
+  {
+    std::fstream io(file, std::ios::binary | std::ios::in | std::ios::out);
+    io.seekp(32768);  // piece 1 stays a hole: zeros, never written
+    std::string rest(32768, 'r');
+    io.write(rest.data(), static_cast<std::streamsize>(rest.size()));
+  }
+  auto m = create_and_parse(file);
+  REQUIRE(m.num_pieces() == 4);
+  auto r = verify_data(m, dir.path / "data");
+  CHECK(r.complete());
 }
 
 TEST_CASE("split: every piece in some copy, no copy complete, absent pieces absent", "[split]") {

@@ -221,6 +221,35 @@ TEST_CASE("file_storage: bytes that are not on disk are missing, not zeros", "[s
   CHECK(w.error().code == storage_errc::invalid_range);
 }
 
+TEST_CASE("file_storage: may_hold_data skips what was never written", "[storage]") {
+  temp_dir dir;
+  const std::int64_t piece = 64 << 10;
+  auto layout = file_layout::multi_file("t", piece, {{{"a"}, 8 * piece}, {{"b"}, piece}});
+  file_storage st(layout, dir.path);
+  for (std::uint32_t p = 0; p < 9; ++p)
+    CHECK_FALSE(st.may_hold_data(p));  // no file at all yet
+  REQUIRE(st.write(1, 0, std::string(piece, 'x')));
+  REQUIRE(st.write(5, 4096, std::string(100, 'y')));  // a few bytes of a piece count
+  CHECK(st.may_hold_data(1));
+  CHECK(st.may_hold_data(5));
+  CHECK_FALSE(st.may_hold_data(6));  // past the end of a
+  CHECK_FALSE(st.may_hold_data(8));  // b does not exist
+
+  // Whether holes inside a file can be told apart depends on the filesystem.
+  int probe = ::open((dir.path / "probe").c_str(), O_RDWR | O_CREAT, 0600);
+  REQUIRE(probe >= 0);
+  REQUIRE(::pwrite(probe, "z", 1, 1 << 20) == 1);
+  bool holes = ::lseek(probe, 0, SEEK_DATA) > 0;
+  ::close(probe);
+  if (!holes) {
+    std::cout << "note: no SEEK_DATA holes under " << dir.path << "; every piece may hold data\n";
+    return;
+  }
+  CHECK_FALSE(st.may_hold_data(0));  // a hole before piece 1
+  for (std::uint32_t p : {2u, 3u, 4u})
+    CHECK_FALSE(st.may_hold_data(p));
+}
+
 TEST_CASE("file_storage: pad files read as zeros and are never written", "[storage]") {
   temp_dir dir;
   auto layout = file_layout::multi_file(

@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -65,7 +66,8 @@ TEST_CASE("resume: saved after a flush, trusted at the next start without a rech
   CHECK(start.verified == verified);
 }
 
-TEST_CASE("resume: a file changed after the save forces a recheck of the data", "[resume]") {
+TEST_CASE("resume: after a kill between saves only the pieces not saved are rechecked",
+          "[resume]") {
   fixture f;
   bitfield verified(f.torrent.num_pieces());
   {
@@ -78,19 +80,62 @@ TEST_CASE("resume: a file changed after the save forces a recheck of the data", 
     // Written after the save: not claimed by the resume data, and it changes b.bin's mtime.
     ::usleep(2000);
     REQUIRE(storage.write(4, 0, f.pieces[4]));
-    // A partial, never-verified piece 3: the recheck must not count it.
+    // Half-written when the process was killed: it must not count.
     REQUIRE(storage.write(3, 0, f.pieces[3].substr(0, 8000)));
-    REQUIRE(storage.flush());
+    // No flush, no save: the process is gone.
   }
+  // A save interrupted by the kill left its temporary file.
+  auto resume = resume_file_path(f.state_dir(), f.torrent.info_hash);
+  auto stale = resume.string() + ".tmp-AbC123";
+  std::ofstream(stale) << "{\"version\": 1, \"ver";
+  std::ofstream(f.state_dir() / "other.resume.tmp-AbC123") << "another torrent's";
+
   auto start = load_verified_pieces(f.torrent, f.data_dir(), f.state_dir());
+  CHECK_FALSE(fs::exists(stale));
+  CHECK(fs::exists(f.state_dir() / "other.resume.tmp-AbC123"));
+  CHECK(fs::exists(resume));
   CHECK(start.rechecked);
-  CHECK_THAT(start.reason, Catch::Contains("changed since the resume data was saved"));
+  CHECK_THAT(start.reason, Catch::Contains("was written after the resume data was saved"));
+  CHECK(start.pieces_rechecked == 3);  // 3, 4 and 5; 0-2 are taken from the resume data
   CHECK(start.verified.test(0));
   CHECK(start.verified.test(1));
   CHECK(start.verified.test(2));
   CHECK_FALSE(start.verified.test(3));
-  CHECK(start.verified.test(4));  // found by the recheck, not trusted from the file
+  CHECK(start.verified.test(4));  // found by the recheck: nothing verified is fetched twice
   CHECK_FALSE(start.verified.test(5));
+}
+
+TEST_CASE("resume: pieces of a file changed by someone else are rechecked", "[resume]") {
+  fixture f;
+  bitfield verified(f.torrent.num_pieces());
+  {
+    file_storage storage(file_layout(f.torrent), f.data_dir());
+    for (std::uint32_t p = 0; p < 4; ++p) {
+      REQUIRE(storage.write(p, 0, f.pieces[p]));
+      verified.set(p);
+    }
+    REQUIRE(save_resume(storage, f.torrent, verified, f.state_dir()));
+  }
+  // a.bin (piece 0 and the start of piece 1) gets a flipped byte and an mtime older than the
+  // save's, as a restored backup would; b.bin is cut short inside piece 2.
+  auto a = f.data_dir() / "t" / "a.bin";
+  {
+    std::fstream io(a, std::ios::binary | std::ios::in | std::ios::out);
+    io.seekp(100);
+    io.put(static_cast<char>(f.pieces[0][100] ^ 1));
+  }
+  timespec old_times[2] = {{1'000'000, 0}, {1'000'000, 0}};
+  REQUIRE(::utimensat(AT_FDCWD, a.c_str(), old_times, 0) == 0);
+  fs::resize_file(f.data_dir() / "t" / "sub" / "b.bin", 10000);
+
+  auto start = load_verified_pieces(f.torrent, f.data_dir(), f.state_dir());
+  CHECK(start.rechecked);
+  CHECK_THAT(start.reason, Catch::Contains("changed since the resume data was saved"));
+  CHECK(start.pieces_rechecked == f.torrent.num_pieces());
+  CHECK_FALSE(start.verified.test(0));  // the flipped byte is found
+  CHECK(start.verified.test(1));        // its bytes are intact in both files
+  CHECK_FALSE(start.verified.test(2));  // cut short
+  CHECK_FALSE(start.verified.test(3));
 }
 
 TEST_CASE("resume: missing or corrupt resume data means a recheck, never trust", "[resume]") {
