@@ -990,7 +990,12 @@ bool piece_picker::piece_lost(std::uint32_t piece) {
     return true;
   }
   if (status_[piece] != piece_status::downloading) return false;
-  auto& d = *find_download(piece);
+  forget_received(*find_download(piece));
+  after_release(piece);
+  return true;
+}
+
+void piece_picker::forget_received(download& d) {
   std::uint32_t open = d.open;
   for (auto& b : d.blocks) {
     if (!b.received) continue;
@@ -1003,8 +1008,6 @@ bool piece_picker::piece_lost(std::uint32_t piece) {
   d.owner.reset();
   d.evidence_mixed = false;
   set_open(d, open);
-  after_release(piece);
-  return true;
 }
 
 template <class Pred>
@@ -1026,17 +1029,7 @@ void piece_picker::discard_received_if(Pred pred, std::vector<std::uint32_t>& re
     }
     const auto piece = d.piece;
     reset.push_back(piece);
-    std::uint32_t open = d.open;
-    for (auto& b : d.blocks) {
-      if (!b.received) continue;
-      b.received = false;
-      b.from = 0;
-      if (b.requests == 0) ++open;
-    }
-    d.received = 0;
-    d.owner.reset();
-    d.evidence_mixed = false;
-    set_open(d, open);
+    forget_received(d);
     if (d.requests.empty()) {
       drop_download(piece);  // moves the last download into slot k
       make_startable(piece);

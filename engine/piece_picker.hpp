@@ -309,6 +309,8 @@ class piece_picker {
   void drop_download(std::uint32_t piece);
   void make_startable(std::uint32_t piece);
   void set_open(download& d, std::uint32_t open);
+  // Drops every received block of `d` (the data is gone): they are open to requests again.
+  void forget_received(download& d);
   void open_list_add(std::uint32_t piece);
   void open_list_remove(std::uint32_t piece);
 
