@@ -11,8 +11,9 @@
 //       stats    prints {"event":"stats",...}: connections open, bytes and blocks received
 //       quit     closes everything and exits (so does end of input)
 //   scale_loadgen --probe --peer HOST:PORT --torrent T [...] [--timeout S]
-//     For each torrent in turn, connects until the peer answers the handshake with a full
-//     bitfield (or have_all), retrying every 20 ms: the moment every torrent is seeding.
+//     Connects for each torrent until the peer answers the handshake with a full bitfield (or
+//     have_all), retrying every 20 ms: the moment every torrent is seeding. One probe at a
+//     time while torrents refuse, more at once as they answer (see probe_launch).
 //     Prints {"event":"seeding","t":...} (t: CLOCK_MONOTONIC seconds, the clock of Python's
 //     time.monotonic()) and exits 0; exits 1 on timeout.
 //
@@ -23,6 +24,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <deque>
 #include <fstream>
 #include <future>
 #include <iostream>
@@ -158,7 +160,8 @@ class loadgen {
     timer_.cancel();
     for (auto& l : leechers_)
       l.conn.reset();
-    probe_conn_.reset();
+    for (auto& c : probe_conns_)
+      c.reset();
   }
 
   // ---- probe mode ----
@@ -166,7 +169,10 @@ class loadgen {
     probe_done_ = done;
     probe_deadline_ = std::chrono::steady_clock::now() +
                       std::chrono::milliseconds(static_cast<long>(o_.timeout_s * 1000));
-    probe_next();
+    probe_conns_.resize(torrents_.size());
+    for (std::size_t i = 0; i < torrents_.size(); ++i)
+      probe_queue_.push_back(i);
+    probe_launch();
   }
 
  private:
@@ -291,54 +297,85 @@ class loadgen {
     rr_ = (rr_ + 1) % leechers_.size();
   }
 
-  void probe_next() {
-    if (probe_index_ == torrents_.size()) {
-      std::printf("{\"event\":\"seeding\",\"t\":%.6f,\"torrents\":%zu,\"attempts\":%zu}\n",
-                  monotonic_s(), torrents_.size(), probe_attempts_);
-      std::fflush(stdout);
-      probe_done_->set_value(0);
-      return;
-    }
+  // Probes in flight: one while torrents refuse (each refusal costs the seeder an accept),
+  // doubling with every torrent found seeding, so that a session whose torrents are all up
+  // is swept in a few round trips rather than one per torrent.
+  void probe_launch() {
+    if (probe_done_ == nullptr) return;
     if (std::chrono::steady_clock::now() > probe_deadline_) {
       std::printf(
           "{\"event\":\"timeout\",\"t\":%.6f,\"seeding\":%zu,\"torrents\":%zu,"
           "\"last_error\":\"%s\"}\n",
-          monotonic_s(), probe_index_, torrents_.size(), json_safe(last_error_).c_str());
+          monotonic_s(), probe_confirmed_, torrents_.size(), json_safe(last_error_).c_str());
       std::fflush(stdout);
-      probe_done_->set_value(1);
+      finish_probe(1);
       return;
     }
-    ++probe_attempts_;
-    const auto& t = torrents_[probe_index_];
+    while (probe_in_flight_ < probe_window_ && !probe_queue_.empty()) {
+      auto i = probe_queue_.front();
+      probe_queue_.pop_front();
+      ++probe_in_flight_;
+      ++probe_attempts_;
+      probe_conns_[i] = peer_connection::connect(io_, peer_, ours(torrents_[i]), probe_callbacks(i),
+                                                 conn_options_);
+    }
+  }
+
+  peer_connection_callbacks probe_callbacks(std::size_t i) {
     auto settled = std::make_shared<bool>(false);
     peer_connection_callbacks cb;
-    cb.on_message = [this, settled, &t](const wire::message& m, std::size_t) {
+    cb.on_message = [this, settled, i](const wire::message& m, std::size_t) {
       if (*settled) return;
       bool seeding = std::holds_alternative<wire::have_all>(m);
       if (const auto* b = std::get_if<wire::bitfield>(&m))
-        seeding = full_bitfield(b->bits, t.num_pieces);
+        seeding = full_bitfield(b->bits, torrents_[i].num_pieces);
       if (!seeding) return;
       *settled = true;
-      ++probe_index_;
       // Not from inside the callback: releasing the handle there would close it under us.
-      asio::post(io_, [this] {
-        probe_conn_.reset();
-        probe_next();
+      asio::post(io_, [this, i] {
+        if (probe_done_ == nullptr) return;  // finished (timed out) meanwhile
+        probe_conns_[i].reset();
+        --probe_in_flight_;
+        probe_window_ = std::min<std::size_t>(2 * probe_window_, 32);
+        if (++probe_confirmed_ == torrents_.size()) {
+          std::printf("{\"event\":\"seeding\",\"t\":%.6f,\"torrents\":%zu,\"attempts\":%zu}\n",
+                      monotonic_s(), torrents_.size(), probe_attempts_);
+          std::fflush(stdout);
+          finish_probe(0);
+          return;
+        }
+        probe_launch();
       });
     };
-    cb.on_closed = [this, settled](const std::string& reason) {
+    cb.on_closed = [this, settled, i](const std::string& reason) {
       if (*settled) return;
       *settled = true;
       last_error_ = reason;
-      asio::post(io_, [this] {
-        probe_conn_.reset();
+      asio::post(io_, [this, i] {
+        if (probe_done_ == nullptr) return;
+        probe_conns_[i].reset();
+        --probe_in_flight_;
+        probe_window_ = 1;
+        probe_queue_.push_front(i);
+        if (probe_retry_armed_) return;
+        probe_retry_armed_ = true;
         timer_.expires_after(probe_retry);
         timer_.async_wait([this](const boost::system::error_code& ec) {
-          if (!ec) probe_next();
+          probe_retry_armed_ = false;
+          if (!ec) probe_launch();
         });
       });
     };
-    probe_conn_ = peer_connection::connect(io_, peer_, ours(t), std::move(cb), conn_options_);
+    return cb;
+  }
+
+  void finish_probe(int status) {
+    auto* done = probe_done_;
+    probe_done_ = nullptr;
+    timer_.cancel();
+    for (auto& c : probe_conns_)
+      c.reset();
+    done->set_value(status);
   }
 
   asio::io_context& io_;
@@ -366,10 +403,14 @@ class loadgen {
   std::uint64_t requests_ = 0;
 
   std::promise<int>* probe_done_ = nullptr;
-  std::size_t probe_index_ = 0;
+  std::deque<std::size_t> probe_queue_;
+  std::vector<std::shared_ptr<peer_connection>> probe_conns_;
+  std::size_t probe_window_ = 1;
+  std::size_t probe_in_flight_ = 0;
+  std::size_t probe_confirmed_ = 0;
   std::size_t probe_attempts_ = 0;
+  bool probe_retry_armed_ = false;
   std::chrono::steady_clock::time_point probe_deadline_;
-  std::shared_ptr<peer_connection> probe_conn_;
 };
 
 // Runs `f` on the io thread and waits for it.
