@@ -270,8 +270,9 @@ void start_parts(torrent_self* self, const torrent_actor_config& cfg, const stor
   dw.verified = have;
   dw.torrent_actor = ctx->piece_manager;
   dw.pool = cfg.pool;
-  auto threads = cfg.settings->disk_threads;
-  if (threads == 0) threads = std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, 4);
+  dw.threads = cfg.disk;
+  dw.storage.cache = cfg.file_cache;
+  auto threads = disk_thread_count(cfg.settings->disk_threads);
   threads = std::min<std::size_t>(threads, t->num_pieces());
   for (std::size_t i = 0; i < threads; ++i)
     ctx->disk_writers.push_back(spawn_disk_writer(self->system(), dw));
