@@ -51,6 +51,10 @@ expected<std::unique_ptr<client>, std::string> client::start(session_settings se
   c->pool_ = block_pool::create();
   settings.connection.pool = c->pool_;
   c->disk_ = disk_threads::create(*c->system_, disk_thread_count(settings.disk_threads));
+  // As many data checks at once as cores (at most 4), each hashing on every core: the memory
+  // of checks is bounded (cores x cores piece-sized buffers), and many small torrents are not
+  // checked strictly one after the other.
+  c->checker_ = disk_threads::create(*c->system_, disk_thread_count(0));
   c->file_cache_ = std::make_shared<open_file_cache>();
   c->registry_ = std::make_shared<torrent_registry>(settings.max_connections);
   auto listener =
@@ -70,6 +74,7 @@ expected<std::unique_ptr<client>, std::string> client::start(session_settings se
   sc.pool = c->pool_;
   sc.disk = c->disk_;
   sc.file_cache = c->file_cache_;
+  sc.checker = c->checker_;
   sc.registry = c->registry_;
   sc.state_dir = c->settings_->state_dir;
   sc.listener = listener->actor;
@@ -82,6 +87,7 @@ expected<std::unique_ptr<client>, std::string> client::start(session_settings se
 client::~client() {
   if (!stopped_ && session_) stop();
   if (disk_) disk_->stop();  // start() may have failed before the session
+  if (checker_) checker_->stop();
   if (system_) system_->await_all_actors_done();
 }
 
@@ -126,8 +132,9 @@ stop_result client::stop() {
             self->send_exit(session_, caf::exit_reason::kill);
           });
   // Every torrent has saved its resume data through the disk threads (or given up): they
-  // have nothing left to do.
+  // have nothing left to do, nor has the checking thread (checks still queued are dropped).
   disk_->stop();
+  checker_->stop();
   return out;
 }
 

@@ -70,6 +70,7 @@ class client {
   std::shared_ptr<block_pool> pool_;
   // Shared by every torrent: the threads of blocking disk work, the open file descriptors.
   std::shared_ptr<disk_threads> disk_;
+  std::shared_ptr<disk_threads> checker_;  // runs the torrents' data checks, a few at a time
   std::shared_ptr<open_file_cache> file_cache_;
   caf::actor session_;
   std::uint16_t listen_port_ = 0;

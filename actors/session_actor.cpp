@@ -47,6 +47,7 @@ torrent_added add(session_self* self, const session_actor_config& cfg, torrent_p
   tc.pool = cfg.pool;
   tc.disk = cfg.disk;
   tc.file_cache = cfg.file_cache;
+  tc.checker = cfg.checker;
   tc.registry = cfg.registry;
   tc.state_dir = cfg.state_dir;
   tc.wanted = std::move(*wanted);

@@ -28,6 +28,7 @@ struct session_actor_config {
   std::shared_ptr<block_pool> pool;
   std::shared_ptr<disk_threads> disk;
   std::shared_ptr<open_file_cache> file_cache;
+  std::shared_ptr<disk_threads> checker;
   std::shared_ptr<torrent_registry> registry;
   std::filesystem::path state_dir;
   caf::actor listener;      // ended with the session

@@ -33,6 +33,8 @@ struct torrent_actor_config {
   std::shared_ptr<block_pool> pool;
   std::shared_ptr<disk_threads> disk;           // the session's, shared by its disk writers
   std::shared_ptr<open_file_cache> file_cache;  // the session's descriptor budget
+  // Runs the torrents' data checks, a few at a time; null: each on a thread of its own.
+  std::shared_ptr<disk_threads> checker;
   std::shared_ptr<torrent_registry> registry;
   std::filesystem::path state_dir;
   bitfield wanted;  // pieces of the selected files; empty: all
