@@ -17,6 +17,10 @@ seeded by one `actorrent run -c config.json` process. Per N:
 Memory per idle torrent: (RSS(largest N) - RSS(smallest N)) / (difference of N), target
 < 200 KiB.
 
+Checks: the first start (full hash check) of --check-torrents torrents (default 10) of 32 MiB in
+16 MiB pieces: start-up time and peak RSS. A check hashes on every core with a piece-sized
+buffer each, so this is where checks that all run at once show.
+
 Peers: one torrent (--peer-torrent-mib of random data) seeded by one actorrent process per P
 (default 100, 250, 500), connection limits raised and `choker.upload_slots` = P so that every
 peer is served under load. scale_loadgen opens P connections over loopback that complete
@@ -186,10 +190,10 @@ class Bench:
         self.procs.remove(proc)
         return time.monotonic() - t0
 
-    def write_config(self, name, torrents, port, state_dir, extra=None):
+    def write_config(self, name, torrents, port, state_dir, extra=None, download_dir=None):
         cfg = {
             "listen": {"address": "127.0.0.1", "port": port},
-            "download_dir": self.path("data"),
+            "download_dir": download_dir or self.path("data"),
             "state_dir": state_dir,
             "limits": {"max_connections": 10000, "max_connections_per_torrent": 10000},
             "logging": {"level": "warn", "file": self.path(name + ".log")},
@@ -279,6 +283,35 @@ class Bench:
               f"RSS {r['rss_mib']:6.1f} MiB idle, {r['load_rss_mib']:6.1f} under load, peak {r['peak_mib']:6.1f}; "
               f"CPU/s {r['idle_cpu']:.4f} idle, {r['load_cpu']:.3f} at {r['load_mib_s']:.0f} MiB/s; "
               f"{r['threads']} threads; load {loadavg()}", flush=True)
+        return r
+
+    # ---- checks of big pieces ----------------------------------------------------------------
+    def checks_run(self, count):
+        """First start (full check) of `count` torrents of 32 MiB in 16 MiB pieces: what the
+        checks hold at their peak is a piece-sized buffer per hashing thread."""
+        os.makedirs(self.path("big"), exist_ok=True)
+        torrents = []
+        for i in range(count):
+            src = self.path("big", f"b{i:02d}.bin")
+            self.random_file(src, 32 * MiB)
+            torrents.append(su.create_torrent(self.a.actorrent, src, self.path("big", f"b{i:02d}.torrent"),
+                                              piece_size=16 * MiB))
+        port = su.free_port()
+        state = self.path("state-big")
+        config = self.write_config("big", torrents, port, state, download_dir=self.path("big"))
+        t0 = time.monotonic()
+        proc = self.start_seeder(config, "big")
+        try:
+            seeding = probe(self.a.loadgen, port, torrents, 120, self.path("probe-big.log"))
+            r = {"n": count, "startup_s": seeding - t0, "peak_mib": status_field(proc.pid, "VmHWM") / MiB}
+            time.sleep(1)
+            r["rss_mib"] = status_field(proc.pid, "VmRSS") / MiB
+        finally:
+            self.stop_seeder(proc)
+            shutil.rmtree(self.path("big"), ignore_errors=True)
+            shutil.rmtree(state, ignore_errors=True)
+        print(f"  first start of {count} torrents of 32 MiB in 16 MiB pieces: {r['startup_s']:.2f} s, "
+              f"peak RSS {r['peak_mib']:.1f} MiB, then {r['rss_mib']:.1f} MiB; load {loadavg()}", flush=True)
         return r
 
     # ---- peers ---------------------------------------------------------------------------------
@@ -380,7 +413,7 @@ def report_growth(rows, size_key, unit, keys, targets):
         targets[f"{unit}s: {label} grows linearly or better"] = (ok, f"x{factor:.2f} for x{size_factor:g}")
 
 
-def report(a, t_rows, p_rows, status, started):
+def report(a, t_rows, p_rows, status, started, check_row=None):
     """Prints the tables, the memory per torrent and per peer, growth and targets; returns the exit
     status and the targets."""
     targets = {}
@@ -407,6 +440,10 @@ def report(a, t_rows, p_rows, status, started):
                            ("rss_mib", "idle RSS (KiB)", KiB, "8.1f"), ("peak_mib", "peak RSS (KiB)", KiB, "8.1f"),
                            ("idle_cpu", "CPU/s idle (ms/s)", 1000, "8.3f"),
                            ("load_cpu", "CPU/s under load (ms/s)", 1000, "8.3f")], targets)
+    if check_row:
+        print(f"first start of {check_row['n']} torrents of 32 MiB in 16 MiB pieces (full check): "
+              f"{check_row['startup_s']:.2f} s, peak RSS {check_row['peak_mib']:.1f} MiB, "
+              f"then {check_row['rss_mib']:.1f} MiB")
     if p_rows:
         report_table(f"peers of one torrent ({a.peer_torrent_mib} MiB), idle then requesting at {a.load_rate} MiB/s "
                      "in all", p_rows, "p", "peers",
@@ -444,6 +481,8 @@ def main():
     ap.add_argument("--load-rate", type=int, default=100, help="MiB/s requested in all under load (default 100)")
     ap.add_argument("--load-torrents", type=int, default=4, help="torrents downloaded under load, 2 leechers each")
     ap.add_argument("--peer-torrent-mib", type=int, default=64, help="size of the peers part's torrent")
+    ap.add_argument("--check-torrents", type=int, default=10,
+                    help="torrents of 32 MiB in 16 MiB pieces whose first start is measured (0: none)")
     ap.add_argument("--only", choices=("torrents", "peers"), help="run one part")
     ap.add_argument("--actorrent", default=None, help="default: build/release/main/actorrent or build/main/actorrent")
     ap.add_argument("--loadgen", default=None, help="default: scale_loadgen next to the actorrent binary's build")
@@ -455,7 +494,8 @@ def main():
         with open(a.from_json) as f:
             saved = json.load(f)
         a.load_rate = saved.get("load_rate_mib_s", a.load_rate)
-        return report(a, saved["torrents"], saved["peers"], saved.get("status", 0), time.time())[0]
+        return report(a, saved["torrents"], saved["peers"], saved.get("status", 0), time.time(),
+                      saved.get("checks"))[0]
     for build in ("build/release", "build"):
         if a.actorrent is None and os.access(os.path.join(ROOT, build, "main/actorrent"), os.X_OK):
             a.actorrent = os.path.join(ROOT, build, "main/actorrent")
@@ -478,13 +518,15 @@ def main():
     b = Bench(a)
     started = time.time()
     print(f"bench/scale: {os.cpu_count()} cores, load {loadavg()}, {a.actorrent}", flush=True)
-    t_rows, p_rows = [], []
+    t_rows, p_rows, check_row = [], [], None
     status = 0
     try:
         if a.only != "peers":
             b.prepare_torrents(max(sizes_t))
             for n in sizes_t:
                 t_rows.append(b.torrents_run(n))
+            if a.check_torrents:
+                check_row = b.checks_run(a.check_torrents)
         if a.only != "torrents":
             b.prepare_peers()
             for p in sizes_p:
@@ -495,12 +537,12 @@ def main():
     finally:
         b.cleanup()
 
-    status, targets = report(a, t_rows, p_rows, status, started)
+    status, targets = report(a, t_rows, p_rows, status, started, check_row)
     if a.json:
         with open(a.json, "w") as f:
             json.dump({"date": datetime.datetime.now().isoformat(timespec="seconds"), "cores": os.cpu_count(),
                        "actorrent": a.actorrent, "window_s": a.window, "load_rate_mib_s": a.load_rate,
-                       "torrents": t_rows, "peers": p_rows,
+                       "torrents": t_rows, "peers": p_rows, "checks": check_row,
                        "targets": {k: {"met": v[0], "detail": v[1]} for k, v in targets.items()},
                        "status": status}, f, indent=2)
         print(f"JSON summary: {a.json}")
