@@ -12,6 +12,7 @@ namespace {
 
 struct disk_thread_state {
   static inline const char* name = "disk_thread";
+  std::size_t index = 0;
   io_buffer scratch;
 };
 
@@ -27,7 +28,10 @@ caf::message job_failed(disk_thread_self* self, const disk_job& job, std::string
   return {};
 }
 
-caf::behavior disk_thread(disk_thread_self* self) {
+// `index` only names the thread in the actor's state; a function actor also needs an argument
+// in CAF 0.17, which binds a reference to a null tuple without one (UBSan reports it).
+caf::behavior disk_thread(disk_thread_self* self, std::size_t index) {
+  self->state.index = index;
   return {
       [=](disk_job& job) -> caf::message {
         try {
@@ -51,7 +55,7 @@ std::size_t disk_thread_count(std::size_t configured) {
 std::shared_ptr<disk_threads> disk_threads::create(caf::actor_system& system, std::size_t count) {
   std::vector<caf::actor> threads;
   for (std::size_t i = 0; i < std::max<std::size_t>(count, 1); ++i)
-    threads.push_back(system.spawn<caf::detached>(disk_thread));
+    threads.push_back(system.spawn<caf::detached>(disk_thread, i));
   return std::shared_ptr<disk_threads>(new disk_threads(std::move(threads)));
 }
 

@@ -58,7 +58,8 @@ TEST_CASE(
   caf::scoped_actor self{sys};
   auto threads = disk_threads::create(sys, 1);
   auto thread = threads->next();
-  auto owner = sys.spawn([]() -> caf::behavior { return {[](int) {}}; });
+  // (An argument: CAF 0.17 binds a null reference for a function actor spawned without one.)
+  auto owner = sys.spawn([](int) -> caf::behavior { return {[](int) {}}; }, 0);
   self->monitor(owner);
   self->request(thread, 5s,
                 job([]() -> caf::message { throw std::runtime_error("disk on fire"); }, owner))
