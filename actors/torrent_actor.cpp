@@ -60,6 +60,9 @@ struct torrent_actor_state {
   std::optional<restart_policy> restarts;
   std::optional<resume_save_schedule> resume_schedule;
   bool saving = false;
+  // Complete at the start with resume data that was trusted: nothing is ever written, so the
+  // resume file stays true and the stop need not write it again (an fsync per torrent).
+  bool resume_current = false;
   bool complete = false;
   bool stopping = false;
   std::uint32_t outgoing_count = 0;
@@ -233,7 +236,9 @@ void begin_stop(torrent_self* self, const torrent_actor_config& cfg) {
         .then([=](const tracker_stopped&) { finish_stop_step(self); },
               [=](caf::error&) { finish_stop_step(self); });
   }
-  if (st.ctx) {
+  if (st.ctx && st.resume_current) {
+    st.stop_result.resume_saved = true;
+  } else if (st.ctx) {
     ++st.stop_pending;
     save_resume_all(self, cfg, [=](const resume_saved& r) {
       self->state.stop_result.resume_saved = r.ok;
@@ -319,6 +324,7 @@ void start_parts(torrent_self* self, const torrent_actor_config& cfg, const stor
   st.progress.bytes_total = bytes_total;
   st.progress.bytes_left = bytes_left;
   bool complete = have_count == wanted.count();
+  st.resume_current = complete && !c.rechecked;
   ctx->choker = spawn_choker(self->system(), cfg.settings->choker, complete);
   st.ctx = ctx;
   st.progress.state = torrent_state::downloading;

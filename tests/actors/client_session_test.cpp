@@ -11,6 +11,7 @@
 #include "actors/client.hpp"
 #include "protocol/metainfo.hpp"
 #include "storage/create_torrent.hpp"
+#include "storage/resume_store.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace actorrent;
@@ -298,4 +299,33 @@ TEST_CASE("a torrent holds at most max_connections_per_torrent peers", "[client]
   }
   CHECK(complete == 2);
   CHECK(most_peers <= 2);
+}
+
+TEST_CASE(
+    "a seed started from trusted resume data stops without rewriting it, and it stays "
+    "trusted",
+    "[client][session][resume]") {
+  temp_dir tmp("actorrent-client-resume");
+  auto torrent = make_torrent(tmp.path);
+  auto settings = loopback_settings(tmp.path, tmp.path / "state");
+  const auto resume = resume_file_path(settings.state_dir, torrent->info_hash);
+  {
+    auto first = start_client(settings, torrent, true);  // no resume data: a full check
+    REQUIRE(finished(wait_for(*first, std::chrono::seconds(20), finished)));
+    CHECK(first->stop().resume_saved);
+  }
+  REQUIRE(fs::exists(resume));
+  const auto written = fs::last_write_time(resume);
+  const auto bytes = read_file(resume);
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));  // a rewrite would show in the time
+  {
+    auto second = start_client(settings, torrent, true);
+    REQUIRE(finished(wait_for(*second, std::chrono::seconds(20), finished)));
+    CHECK(second->stop().resume_saved);
+  }
+  CHECK(fs::last_write_time(resume) == written);
+  CHECK(read_file(resume) == bytes);
+  auto state = load_verified_pieces(*torrent, tmp.path, settings.state_dir);
+  CHECK_FALSE(state.rechecked);
+  CHECK(state.verified.all());
 }
