@@ -12,8 +12,9 @@ seeded by one `actorrent run -c config.json` process. Per N:
                 random blocks at --load-rate MiB/s in all; CPU per second, RSS and the
                 rate achieved over --window seconds
   peak RSS      VmHWM of the whole first run (check, idle and load)
-  restart       SIGTERM (resume data saved), then the same config again: start-up time with
-                the resume data, and VmHWM / VmRSS once seeding (+2 s)
+  stop          SIGTERM until the process has exited (resume data saved)
+  restart       the same config again: start-up time with the resume data, and VmHWM / VmRSS
+                once seeding (+2 s)
 Memory per idle torrent: (RSS(largest N) - RSS(smallest N)) / (difference of N), target
 < 200 KiB.
 
@@ -429,6 +430,7 @@ def report(a, t_rows, p_rows, status, started, check_row=None):
                      f"leechers at {a.load_rate} MiB/s in all",
                      t_rows, "n", "torrents",
                      [("start s", "startup_s", 8, ".2f"), ("restart s", "restart_s", 9, ".2f"),
+                      ("stop s", "stop_s", 7, ".2f"),
                       ("RSS MiB", "rss_mib", 8, ".1f"), ("load RSS", "load_rss_mib", 9, ".1f"),
                       ("peak MiB", "peak_mib", 9, ".1f"), ("CPU/s idle", "idle_cpu", 11, ".4f"),
                       ("CPU/s load", "load_cpu", 11, ".3f"), ("MiB/s", "load_mib_s", 6, ".0f"),
