@@ -6,11 +6,13 @@
 #include <random>
 
 #include "actors/block_pool.hpp"
+#include "actors/disk_threads.hpp"
 #include "actors/listener.hpp"
 #include "actors/messages.hpp"
 #include "actors/rate_limiter_actor.hpp"
 #include "actors/session_actor.hpp"
 #include "actors/torrent_registry.hpp"
+#include "storage/open_file_cache.hpp"
 
 namespace actorrent {
 
@@ -48,6 +50,12 @@ expected<std::unique_ptr<client>, std::string> client::start(session_settings se
   c->peer_id_ = make_peer_id();
   c->pool_ = block_pool::create();
   settings.connection.pool = c->pool_;
+  c->disk_ = disk_threads::create(*c->system_, disk_thread_count(settings.disk_threads));
+  // As many data checks at once as cores (at most 4), each hashing on every core: the memory
+  // of checks is bounded (cores x cores piece-sized buffers), and many small torrents are not
+  // checked strictly one after the other.
+  c->checker_ = disk_threads::create(*c->system_, disk_thread_count(0));
+  c->file_cache_ = std::make_shared<open_file_cache>();
   c->registry_ = std::make_shared<torrent_registry>(settings.max_connections);
   auto listener =
       spawn_listener(*c->system_, c->io_.context(), c->registry_, settings.listen_address,
@@ -64,6 +72,9 @@ expected<std::unique_ptr<client>, std::string> client::start(session_settings se
   sc.listen_port = c->listen_port_;
   sc.io = &c->io_.context();
   sc.pool = c->pool_;
+  sc.disk = c->disk_;
+  sc.file_cache = c->file_cache_;
+  sc.checker = c->checker_;
   sc.registry = c->registry_;
   sc.state_dir = c->settings_->state_dir;
   sc.listener = listener->actor;
@@ -75,6 +86,8 @@ expected<std::unique_ptr<client>, std::string> client::start(session_settings se
 
 client::~client() {
   if (!stopped_ && session_) stop();
+  if (disk_) disk_->stop();  // start() may have failed before the session
+  if (checker_) checker_->stop();
   if (system_) system_->await_all_actors_done();
 }
 
@@ -126,6 +139,10 @@ stop_result client::stop() {
             out.message = "stopping the session: " + system_->render(e);
             self->send_exit(session_, caf::exit_reason::kill);
           });
+  // Every torrent has saved its resume data through the disk threads (or given up): they
+  // have nothing left to do, nor has the checking thread (checks still queued are dropped).
+  disk_->stop();
+  checker_->stop();
   return out;
 }
 

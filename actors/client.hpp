@@ -1,5 +1,6 @@
 // A client session as one object, for the command line (and tests): it owns the actor
-// system, the asio thread, the block pool, the listener and the session actor, and turns
+// system, the asio thread, the block pool, the disk threads, the listener and the session
+// actor, and turns
 // their typed messages into plain blocking calls. Destroying it stops the session cleanly.
 #pragma once
 
@@ -22,6 +23,8 @@ namespace actorrent {
 
 class torrent_registry;
 class block_pool;
+class disk_threads;
+class open_file_cache;
 
 // "-AR0100-" and twelve random characters (the Azureus-style convention clients log).
 sha1_hash make_peer_id();
@@ -67,6 +70,10 @@ class client {
   std::shared_ptr<const session_settings> settings_;
   std::shared_ptr<torrent_registry> registry_;
   std::shared_ptr<block_pool> pool_;
+  // Shared by every torrent: the threads of blocking disk work, the open file descriptors.
+  std::shared_ptr<disk_threads> disk_;
+  std::shared_ptr<disk_threads> checker_;  // runs the torrents' data checks, a few at a time
+  std::shared_ptr<open_file_cache> file_cache_;
   caf::actor session_;
   std::uint16_t listen_port_ = 0;
   sha1_hash peer_id_;

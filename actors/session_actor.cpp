@@ -45,6 +45,9 @@ torrent_added add(session_self* self, const session_actor_config& cfg, torrent_p
   tc.listen_port = cfg.listen_port;
   tc.io = cfg.io;
   tc.pool = cfg.pool;
+  tc.disk = cfg.disk;
+  tc.file_cache = cfg.file_cache;
+  tc.checker = cfg.checker;
   tc.registry = cfg.registry;
   tc.state_dir = cfg.state_dir;
   tc.wanted = std::move(*wanted);

@@ -12,9 +12,11 @@
 #include <memory>
 
 #include "actors/block_pool.hpp"
+#include "actors/disk_threads.hpp"
 #include "actors/session_settings.hpp"
 #include "actors/torrent_registry.hpp"
 #include "protocol/sha1.hpp"
+#include "storage/open_file_cache.hpp"
 
 namespace actorrent {
 
@@ -24,6 +26,9 @@ struct session_actor_config {
   std::uint16_t listen_port = 0;
   boost::asio::io_context* io = nullptr;
   std::shared_ptr<block_pool> pool;
+  std::shared_ptr<disk_threads> disk;
+  std::shared_ptr<open_file_cache> file_cache;
+  std::shared_ptr<disk_threads> checker;
   std::shared_ptr<torrent_registry> registry;
   std::filesystem::path state_dir;
   caf::actor listener;      // ended with the session

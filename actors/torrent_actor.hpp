@@ -31,9 +31,11 @@
 #include <memory>
 
 #include "actors/block_pool.hpp"
+#include "actors/disk_threads.hpp"
 #include "actors/session_settings.hpp"
 #include "actors/torrent_registry.hpp"
 #include "protocol/sha1.hpp"
+#include "storage/open_file_cache.hpp"
 
 namespace actorrent {
 
@@ -44,6 +46,10 @@ struct torrent_actor_config {
   std::uint16_t listen_port = 0;  // what trackers are told
   boost::asio::io_context* io = nullptr;
   std::shared_ptr<block_pool> pool;
+  std::shared_ptr<disk_threads> disk;           // the session's, shared by its disk writers
+  std::shared_ptr<open_file_cache> file_cache;  // the session's descriptor budget
+  // Runs the torrents' data checks, a few at a time; null: each on a thread of its own.
+  std::shared_ptr<disk_threads> checker;
   std::shared_ptr<torrent_registry> registry;
   std::filesystem::path state_dir;
   bitfield wanted;  // pieces of the selected files; empty: all

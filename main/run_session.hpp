@@ -5,6 +5,7 @@
 // session cleanly: "stopped" announced, resume data saved.
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -25,5 +26,8 @@ struct session_run {
 // when a torrent failed or the session could not start, 128 + the signal when a download
 // that was to end on completion was stopped by SIGINT / SIGTERM before.
 int run_session(const session_run& run);
+
+// How often the session's progress is asked for while it runs (signals end the wait at once).
+std::chrono::milliseconds progress_poll_interval(bool exit_when_complete);
 
 }  // namespace actorrent

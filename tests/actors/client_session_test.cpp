@@ -11,6 +11,7 @@
 #include "actors/client.hpp"
 #include "protocol/metainfo.hpp"
 #include "storage/create_torrent.hpp"
+#include "storage/resume_store.hpp"
 #include "tests/support/client_fixture.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -213,4 +214,37 @@ TEST_CASE("a torrent holds at most max_connections_per_torrent peers", "[client]
   }
   CHECK(complete == 2);
   CHECK(most_peers <= 2);
+}
+
+TEST_CASE("a seed saves its resume data after its check, and no stop rewrites it",
+          "[client][session][resume]") {
+  temp_dir tmp("actorrent-client-resume");
+  auto torrent = make_torrent(tmp.path);
+  auto settings = loopback_settings(tmp.path, tmp.path / "state");
+  const auto resume = resume_file_path(settings.state_dir, torrent->info_hash);
+  std::optional<fs::file_time_type> written;
+  {
+    auto first = start_client(settings, torrent, true);  // no resume data: a full check
+    REQUIRE(finished(wait_for(*first, std::chrono::seconds(20), finished)));
+    // Saved in the background once the check is done, before any stop.
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (!fs::exists(resume) && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    REQUIRE(fs::exists(resume));
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));  // the torrent hears of it
+    written = fs::last_write_time(resume);
+    CHECK(first->stop().resume_saved);
+  }
+  CHECK(fs::last_write_time(resume) == *written);
+  const auto bytes = read_file(resume);
+  {
+    auto second = start_client(settings, torrent, true);  // trusts the resume data
+    REQUIRE(finished(wait_for(*second, std::chrono::seconds(20), finished)));
+    CHECK(second->stop().resume_saved);
+  }
+  CHECK(fs::last_write_time(resume) == *written);
+  CHECK(read_file(resume) == bytes);
+  auto state = load_verified_pieces(*torrent, tmp.path, settings.state_dir);
+  CHECK_FALSE(state.rechecked);
+  CHECK(state.verified.all());
 }

@@ -12,7 +12,9 @@
 #include <map>
 #include <random>
 #include <set>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "actors/actor_setup.hpp"
 #include "actors/disk_writer.hpp"
@@ -84,7 +86,7 @@ TEST_CASE("disk writer: blocks in any order become verified pieces on disk", "[d
   caf::actor_system sys{cfg};
   caf::scoped_actor torrent{sys};
   auto pool = block_pool::create();
-  auto writer = spawn_disk_writer(sys, {t.meta, dir.path, {}, {}, torrent, pool, {}});
+  auto writer = spawn_disk_writer(sys, {t.meta, dir.path, {}, {}, torrent, pool, {}, nullptr});
 
   // Piece 0 arrives corrupted first: it must fail, then pass once sent correctly.
   torrent->send(writer, t.block(pool, 0, 0, true));
@@ -144,7 +146,7 @@ TEST_CASE("disk writer: a write that fails is reported with its kind and not ack
   caf::actor_system sys{cfg};
   caf::scoped_actor torrent{sys};
   auto pool = block_pool::create();
-  auto writer = spawn_disk_writer(sys, {t.meta, dir.path, {}, {}, torrent, pool, {}});
+  auto writer = spawn_disk_writer(sys, {t.meta, dir.path, {}, {}, torrent, pool, {}, nullptr});
   torrent->send(writer, t.block(pool, 0, 0));
   bool failure = false, nack = false, lost = false;
   for (int i = 0; i < 3; ++i)
@@ -227,7 +229,8 @@ TEST_CASE("disk writer: an injected EIO fails the n-th write as a real one would
                             {},
                             torrent,
                             pool,
-                            disk_write_faults(fault_schedule{3, 0, 1}, EIO)};
+                            disk_write_faults(fault_schedule{3, 0, 1}, EIO),
+                            nullptr};
   auto writer = spawn_disk_writer(sys, config);
   stop_at_exit stop{torrent, {writer}};
 
@@ -284,7 +287,7 @@ TEST_CASE("disk writer: ENOSPC, injected or a real file size limit, is \"disk fu
   const auto a = (dir.path / "t" / "a").string();
 
   SECTION("injected: after two writes every write fails") {
-    disk_writer_config config{t.meta, dir.path, {}, {}, torrent, pool, {}};
+    disk_writer_config config{t.meta, dir.path, {}, {}, torrent, pool, {}, nullptr};
     config.faults = disk_write_faults(fault_schedule{1, 2, 0}, ENOSPC);
     auto writer = spawn_disk_writer(sys, config);
     stop_at_exit stop{torrent, {writer}};
@@ -309,7 +312,7 @@ TEST_CASE("disk writer: ENOSPC, injected or a real file size limit, is \"disk fu
   }
 
   SECTION("real: RLIMIT_FSIZE makes pwrite fail with EFBIG") {
-    auto writer = spawn_disk_writer(sys, {t.meta, dir.path, {}, {}, torrent, pool, {}});
+    auto writer = spawn_disk_writer(sys, {t.meta, dir.path, {}, {}, torrent, pool, {}, nullptr});
     stop_at_exit stop{torrent, {writer}};
     torrent->send(writer, t.block(pool, 0, 0));  // file a exists before the limit applies
     writer_news first;
@@ -383,7 +386,7 @@ TEST_CASE("piece manager: a piece whose write failed is downloaded again, nobody
   pm_config.torrent_actor = torrent;
   auto pm = spawn_piece_manager(sys, pm_config);
   disk_writer_config dw_config{
-      t.meta, dir.path, {}, {}, pm, pool, disk_write_faults(fault_schedule{4, 0, 1}, EIO)};
+      t.meta, dir.path, {}, {}, pm, pool, disk_write_faults(fault_schedule{4, 0, 1}, EIO), nullptr};
   auto writer = spawn_disk_writer(sys, dw_config);
   stop_at_exit stop{torrent, {pm, writer}};
   torrent->send(pm, set_disk_writers{{writer}});
@@ -447,4 +450,106 @@ TEST_CASE("piece manager: a piece whose write failed is downloaded again, nobody
   CHECK(verified.size() == n);
   CHECK_FALSE(charged);  // a disk failure is not a hash failure
   CHECK(verify_data(*t.meta, dir.path).complete());
+}
+
+namespace {
+
+long threads_of_this_process() {
+  std::ifstream status("/proc/self/status");
+  for (std::string line; std::getline(status, line);)
+    if (line.rfind("Threads:", 0) == 0) return std::stol(line.substr(8));
+  return -1;
+}
+
+}  // namespace
+
+TEST_CASE("disk writer: writers of two torrents on one shared thread each verify their pieces",
+          "[disk_writer]") {
+  sample_torrent t;
+  test::temp_dir dir_a("actorrent-disk-writer-a");
+  test::temp_dir dir_b("actorrent-disk-writer-b");
+  actorrent_config cfg;
+  caf::actor_system sys{cfg};
+  caf::scoped_actor torrent{sys};
+  auto pool = block_pool::create();
+  auto threads = disk_threads::create(sys, 1);
+  auto a = spawn_disk_writer(sys, {t.meta, dir_a.path, {}, {}, torrent, pool, {}, threads});
+  auto b = spawn_disk_writer(sys, {t.meta, dir_b.path, {}, {}, torrent, pool, {}, threads});
+
+  // Batches as the piece manager sends them, interleaved between the two writers.
+  std::uint64_t credit_sent = 0;
+  for (auto [p, o] : t.all_blocks()) {
+    for (const auto& writer : {a, b}) {
+      auto w = t.block(pool, p, o);
+      block_writes batch{
+          1,
+          {arrived_block{{p, o, static_cast<std::uint32_t>(w.data.size())}, w.data, 100}},
+          torrent};
+      credit_sent += 100;
+      torrent->send(writer, std::move(batch));
+    }
+  }
+  std::uint64_t credit_back = 0;
+  std::size_t passed = 0;
+  for (bool got = true; got && (credit_back < credit_sent || passed < 2 * t.meta->num_pieces());) {
+    got = false;
+    torrent->receive(
+        [&](const credit_returned& c) {
+          credit_back += c.credit;
+          got = true;
+        },
+        [&](const piece_checked& c) {
+          passed += c.passed;
+          got = true;
+        },
+        [&](const disk_failure& f) { FAIL(f.message); }, caf::after(5s) >> [] {});
+  }
+  CHECK(credit_back == credit_sent);
+  CHECK(passed == 2 * t.meta->num_pieces());
+  // Requests are answered from the thread, each writer with its own pieces.
+  for (const auto& writer : {a, b})
+    torrent->request(writer, 5s, flush_storage{})
+        .receive(
+            [&](const storage_flushed& f) {
+              CHECK(f.ok);
+              auto bits = bitfield::from_wire(f.verified, t.meta->num_pieces());
+              REQUIRE(bits);
+              CHECK(bits->all());
+            },
+            [&](caf::error& e) { FAIL(sys.render(e)); });
+  CHECK(verify_data(*t.meta, dir_a.path).complete());
+  CHECK(verify_data(*t.meta, dir_b.path).complete());
+  std::this_thread::sleep_for(100ms);
+  CHECK_FALSE(torrent->has_next_message());  // no stray replies to the asynchronous batches
+  torrent->send_exit(a, caf::exit_reason::user_shutdown);
+  torrent->send_exit(b, caf::exit_reason::user_shutdown);
+  threads->stop();
+}
+
+TEST_CASE("disk writer: writers on the session's threads start no thread of their own",
+          "[disk_writer]") {
+  sample_torrent t;
+  test::temp_dir dir("actorrent-disk-writer");
+  actorrent_config cfg;
+  caf::actor_system sys{cfg};
+  caf::scoped_actor torrent{sys};
+  auto pool = block_pool::create();
+  auto threads = disk_threads::create(sys, 2);
+  auto answer = [&](const caf::actor& writer) {
+    torrent->request(writer, 5s, block_read{0, 0, 16384})
+        .receive([](const block_read_result& r) { CHECK_FALSE(r.ok); },  // nothing verified
+                 [&](caf::error& e) { FAIL(sys.render(e)); });
+  };
+  answer(spawn_disk_writer(sys, {t.meta, dir.path, {}, {}, torrent, pool, {}, threads}));
+  const long before = threads_of_this_process();
+  std::vector<caf::actor> writers;
+  for (int i = 0; i < 50; ++i)
+    writers.push_back(
+        spawn_disk_writer(sys, {t.meta, dir.path, {}, {}, torrent, pool, {}, threads}));
+  for (const auto& w : writers)
+    answer(w);
+  CHECK(threads_of_this_process() == before);
+  for (const auto& w : writers)
+    torrent->send_exit(w, caf::exit_reason::user_shutdown);
+  threads->stop();
 }
