@@ -125,8 +125,8 @@ void check_worker(caf::event_based_actor* self, std::shared_ptr<const metainfo> 
 }
 
 // On one of the session's checking threads, in turn: a recheck hashes on every core with a
-// piece-sized buffer each, and all torrents checking at once held that many times over (345 MiB
-// at the first start of 10 torrents with 16 MiB pieces, bench/scale/README.md).
+// piece-sized buffer each, and all torrents checking at once held that many times over (up to
+// 345 MiB at the first start of 10 torrents with 16 MiB pieces, now 82: bench/scale/README.md).
 void start_check(torrent_self* self, const torrent_actor_config& cfg) {
   auto me = caf::actor_cast<caf::actor>(self);
   if (!cfg.checker) {

@@ -4,8 +4,8 @@
 Torrents: N torrents (default 50, 100, 200) of 4 MiB of random data each (`actorrent create`),
 seeded by one `actorrent run -c config.json` process. Per N:
   first start   from the process's start until every torrent answers a handshake with a full
-                bitfield (scale_loadgen --probe: one torrent after the other, every 20 ms),
-                with the full hash check (a fresh state_dir, no resume data)
+                bitfield (scale_loadgen --probe), with the full hash check (a fresh state_dir,
+                no resume data); and the process's CPU seconds until then
   idle          CPU seconds per second (utime + stime, /proc/PID/stat) over --window seconds,
                 then the RSS (VmRSS) as the steady figure
   load          leechers (scale_loadgen: --load-torrents torrents x 2 connections) request
@@ -251,6 +251,7 @@ class Bench:
         proc = self.start_seeder(config, f"torrents-{n}")
         seeding = probe(a.loadgen, port, torrents, 120, self.path(f"probe-{n}.log"))
         r["startup_s"] = seeding - t0
+        r["startup_cpu_s"] = cpu_seconds(proc.pid)
         r["startup_peak_mib"] = status_field(proc.pid, "VmHWM") / MiB
         time.sleep(a.settle)
         r["threads"] = status_field(proc.pid, "Threads")
@@ -400,7 +401,8 @@ def report_table(title, rows, size_key, size_name, cols):
     print(title)
     print(f"{size_name:>8s} " + " ".join(f"{h:>{w}s}" for h, _, w, _ in cols))
     for r in rows:
-        print(f"{r[size_key]:8d} " + " ".join(format(r[k], f">{w}{spec}") for _, k, w, spec in cols))
+        print(f"{r[size_key]:8d} " + " ".join(format(r[k], f">{w}{spec}") if k in r else f"{'-':>{w}s}"
+                                               for _, k, w, spec in cols))
 
 
 def report_growth(rows, size_key, unit, keys, targets):
@@ -429,7 +431,8 @@ def report(a, t_rows, p_rows, status, started, check_row=None):
         report_table(f"torrents of {TORRENT_MIB} MiB seeded by one session; load: {a.load_torrents} torrents x 2 "
                      f"leechers at {a.load_rate} MiB/s in all",
                      t_rows, "n", "torrents",
-                     [("start s", "startup_s", 8, ".2f"), ("restart s", "restart_s", 9, ".2f"),
+                     [("start s", "startup_s", 8, ".2f"), ("start CPU", "startup_cpu_s", 10, ".2f"),
+                      ("restart s", "restart_s", 9, ".2f"),
                       ("stop s", "stop_s", 7, ".2f"),
                       ("RSS MiB", "rss_mib", 8, ".1f"), ("load RSS", "load_rss_mib", 9, ".1f"),
                       ("peak MiB", "peak_mib", 9, ".1f"), ("CPU/s idle", "idle_cpu", 11, ".4f"),
