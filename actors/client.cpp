@@ -140,7 +140,7 @@ stop_result client::stop() {
             self->send_exit(session_, caf::exit_reason::kill);
           });
   // Every torrent has saved its resume data through the disk threads (or given up): they
-  // have nothing left to do, nor has the checking thread (checks still queued are dropped).
+  // have nothing left to do, nor have the checking threads (checks still queued are dropped).
   disk_->stop();
   checker_->stop();
   return out;
