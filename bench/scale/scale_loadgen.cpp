@@ -242,9 +242,9 @@ class loadgen {
       l.conn->grant(credit);
       request_more(l);
     };
-    cb.on_closed = [this, i](const std::string& reason) {
+    cb.on_closed = [this, i](const close_reason& reason) {
       auto& l = leechers_[i];
-      last_error_ = reason;
+      last_error_ = reason.text;
       l.closed = true;
       if (l.handshake_done) {
         ++closed_after_handshake_;
@@ -347,10 +347,10 @@ class loadgen {
         probe_launch();
       });
     };
-    cb.on_closed = [this, settled, i](const std::string& reason) {
+    cb.on_closed = [this, settled, i](const close_reason& reason) {
       if (*settled) return;
       *settled = true;
-      last_error_ = reason;
+      last_error_ = reason.text;
       asio::post(io_, [this, i] {
         if (probe_done_ == nullptr) return;
         probe_conns_[i].reset();
