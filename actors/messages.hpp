@@ -597,12 +597,13 @@ struct torrent_parts {
   caf::actor choker;
   // piece p belongs to disk_writers[p % size]
   std::vector<caf::actor> disk_writers;
+  caf::actor tracker;  // null without trackers; only tools use it (get_parts), not peers
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, torrent_parts& x) {
   return f(caf::meta::type_name("torrent_parts"), x.generation, x.piece_manager, x.choker,
-           x.disk_writers);
+           x.disk_writers, x.tracker);
 }
 
 // Asks a torrent for its current parts (the reply is torrent_parts): for tests that inject a

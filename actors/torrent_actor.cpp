@@ -756,7 +756,9 @@ caf::behavior torrent_behavior(torrent_self* self, torrent_actor_config cfg) {
         const auto& st = self->state;
         if (!st.parts.piece_manager)
           return caf::make_error(caf::sec::runtime_error, "no parts yet");
-        return st.parts;
+        auto parts = st.parts;
+        parts.tracker = st.tracker;
+        return parts;
       },
       [=](get_progress) -> torrent_progress {
         refresh_progress(self);

@@ -103,7 +103,7 @@ TEST_CASE("the pipeline's message types round-trip through CAF's serializer", "[
   CHECK((pv.pieces_have == 7 && pv.bytes_left == 1000));
   auto pf = round_trip(sys, piece_failed_hash{6, {1, 2}, {2}});
   CHECK((pf.charged.size() == 2 && pf.banned == std::vector<std::uint64_t>{2}));
-  auto ja = round_trip(sys, join_answer{false, "limit", {3, {}, {}, {{}, {}}}});
+  auto ja = round_trip(sys, join_answer{false, "limit", {3, {}, {}, {{}, {}}, {}}});
   CHECK((!ja.accepted && ja.reason == "limit" && ja.parts.generation == 3 &&
          ja.parts.disk_writers.size() == 2));
   round_trip(sys, get_parts{});

@@ -8,6 +8,7 @@
 
 #include "actors/messages.hpp"
 #include "tests/support/client_fixture.hpp"
+#include "tests/support/running_tracker.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace actorrent;
@@ -177,4 +178,38 @@ TEST_CASE("a torrent actor that crashes takes its parts and peers with it; the s
   // The seeder keeps running; the leecher's session still stops cleanly.
   CHECK(s.seeder->progress().at(0).state == torrent_state::seeding);
   s.leecher->stop();
+}
+
+TEST_CASE("a failed tracker actor is restarted; the leecher finds the seeder through the tracker",
+          "[supervision][session]") {
+  server::tracker_server_options options;
+  options.http = server::parse_listen_address("127.0.0.1:0").value();
+  options.udp = server::parse_listen_address("127.0.0.1:0").value();
+  options.swarm.min_interval = 1s;
+  auto tracker = running_tracker::start(std::move(options));
+  if (!tracker) return;  // start() printed why
+  temp_dir tmp;
+  auto torrent = make_torrent(tmp.path / "src", {{tracker->http_url()}});
+  auto seeder =
+      start_client(loopback_settings(tmp.path / "src", tmp.path / "state-a"), torrent, true);
+  REQUIRE(wait_for(*seeder, 20s, finished).state == torrent_state::seeding);
+  // No --peer: the leecher learns of the seeder from the tracker only, through the tracker
+  // actor that replaces the one killed here.
+  auto leecher =
+      start_client(loopback_settings(tmp.path / "dst", tmp.path / "state-b"), torrent, false);
+  auto leecher_torrent = leecher->torrent_actor(torrent->info_hash.hex());
+  auto before = wait_for_parts(*leecher, leecher_torrent);
+  REQUIRE(before.tracker);
+  kill(*leecher, before.tracker, "test: tracker actor killed");
+  auto done = wait_for(*leecher, 30s, finished);
+  REQUIRE(done.state == torrent_state::complete);
+  CHECK(same_data(tmp.path / "src" / "set", tmp.path / "dst" / "set"));
+  auto after = parts_of(*leecher, leecher_torrent);
+  CHECK(after.tracker);
+  CHECK(after.tracker != before.tracker);
+  CHECK(after.piece_manager == before.piece_manager);  // nothing else was restarted
+  auto stat = stat_of(done, "tracker");
+  REQUIRE(stat);
+  CHECK(stat->restarts == 1);
+  CHECK(stat->last_failure == "test: tracker actor killed");
 }

@@ -40,13 +40,15 @@ inline std::string read_file(const fs::path& p) {
 }
 
 // Uneven files so that pieces span files; 16 KiB pieces so that there are many.
-inline std::shared_ptr<const metainfo> make_torrent(const fs::path& root) {
+inline std::shared_ptr<const metainfo> make_torrent(
+    const fs::path& root, std::vector<std::vector<std::string>> tracker_tiers = {}) {
   const std::size_t sizes[] = {700'001, 16'384, 1, 1'300'000, 250'000};
   for (std::size_t i = 0; i < std::size(sizes); ++i)
     write_file(root / "set" / ("f" + std::to_string(i)), random_bytes(sizes[i], 7 + i));
   create_options o;
   o.path = (root / "set").string();
   o.piece_length = 16 * 1024;
+  o.tracker_tiers = std::move(tracker_tiers);
   auto created = create_torrent(o);
   REQUIRE(created);
   auto m = parse_metainfo(created->bytes);
