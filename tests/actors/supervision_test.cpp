@@ -182,11 +182,7 @@ TEST_CASE("a torrent actor that crashes takes its parts and peers with it; the s
 
 TEST_CASE("a failed tracker actor is restarted; the leecher finds the seeder through the tracker",
           "[supervision][session]") {
-  server::tracker_server_options options;
-  options.http = server::parse_listen_address("127.0.0.1:0").value();
-  options.udp = server::parse_listen_address("127.0.0.1:0").value();
-  options.swarm.min_interval = 1s;
-  auto tracker = running_tracker::start(std::move(options));
+  auto tracker = running_tracker::start_loopback();
   if (!tracker) return;  // start() printed why
   temp_dir tmp;
   auto torrent = make_torrent(tmp.path / "src", {{tracker->http_url()}});

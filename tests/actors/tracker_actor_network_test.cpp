@@ -19,12 +19,7 @@ namespace {
 
 // Our tracker server on ephemeral loopback ports (HTTP and UDP).
 std::unique_ptr<test::running_tracker> start_tracker() {
-  server::tracker_server_options o;
-  o.http = server::parse_listen_address("127.0.0.1:0").value();
-  o.udp = server::parse_listen_address("127.0.0.1:0").value();
-  o.swarm.interval = 60s;
-  o.swarm.min_interval = 1s;
-  auto t = test::running_tracker::start(std::move(o));
+  auto t = test::running_tracker::start_loopback();
   REQUIRE(t);
   return t;
 }

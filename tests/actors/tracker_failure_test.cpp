@@ -23,12 +23,7 @@ const sha1_hash torrent_hash = sha1("a torrent with failing trackers");
 const peer_address other_peer = peer_address::v4_address({127, 0, 0, 1}, 10010);
 
 std::unique_ptr<test::running_tracker> start_tracker() {
-  server::tracker_server_options o;
-  o.http = server::parse_listen_address("127.0.0.1:0").value();
-  o.udp = server::parse_listen_address("127.0.0.1:0").value();
-  o.swarm.interval = 60s;
-  o.swarm.min_interval = 1s;
-  auto t = test::running_tracker::start(std::move(o));
+  auto t = test::running_tracker::start_loopback();
   REQUIRE(t);
   return t;
 }

@@ -6,6 +6,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 
+#include <chrono>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -31,6 +32,17 @@ struct running_tracker {
     t->server->start();
     t->thread = std::thread([io = &t->io] { io->run(); });
     return t;
+  }
+
+  // On ephemeral loopback ports (HTTP and UDP), a 60 s interval and a 1 s minimum: what the
+  // session tests announce to.
+  static std::unique_ptr<running_tracker> start_loopback() {
+    server::tracker_server_options o;
+    o.http = server::parse_listen_address("127.0.0.1:0").value();
+    o.udp = server::parse_listen_address("127.0.0.1:0").value();
+    o.swarm.interval = std::chrono::seconds{60};
+    o.swarm.min_interval = std::chrono::seconds{1};
+    return start(std::move(o));
   }
 
   ~running_tracker() {
