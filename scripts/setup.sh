@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 packages=(
   # toolchain
-  build-essential cmake ninja-build clang libclang-rt-14-dev clang-format git
+  build-essential cmake ninja-build ccache clang libclang-rt-14-dev clang-format git
   # libraries (see ../shared/DESIGN.md, "Dependencies")
   libcaf-dev libssl-dev nlohmann-json3-dev libspdlog-dev catch2 libboost-dev
   libcurl4-openssl-dev libcli11-dev
@@ -30,10 +30,15 @@ fi
 
 build() {
   local kind=$1 dir=build/$1
-  local args=(-G Ninja -DCMAKE_BUILD_TYPE=Release)
+  # ccache: a machine that keeps its cache (~/.cache/ccache) rebuilds a fresh clone in a
+  # minute instead of fifteen; without one it costs ~1 %. CCACHE_BASEDIR makes the cache
+  # independent of where the clone is.
+  local args=(-G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
   case $kind in
     release) ;;
-    asan) args+=(-DCMAKE_BUILD_TYPE=Debug -DACTORRENT_SANITIZE=ON -DACTORRENT_BENCH=OFF) ;;
+    # -g1: line tables for the sanitizers' reports, without the full debug info (-g), which
+    # made these compiles ~10 % slower.
+    asan) args+=(-DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG=-g1 -DACTORRENT_SANITIZE=ON -DACTORRENT_BENCH=OFF) ;;
     fuzz) args+=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ -DACTORRENT_FUZZ=ON -DACTORRENT_TESTS=OFF) ;;
     *) echo "setup: unknown build kind '$kind' (release, asan, fuzz)" >&2; exit 2 ;;
   esac
@@ -41,4 +46,5 @@ build() {
   cmake --build "$dir"
 }
 
+export CCACHE_BASEDIR="$PWD"
 for kind in "${@:-release}"; do build "$kind"; done
