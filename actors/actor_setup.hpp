@@ -5,13 +5,19 @@
 
 #include <caf/actor_system_config.hpp>
 
+#include <memory>
+
 namespace actorrent {
 
 void register_message_types(caf::actor_system_config& cfg);
 
+class message_log;
+
 class actorrent_config : public caf::actor_system_config {
  public:
   actorrent_config();
+  // Set before the actor system starts; every logged actor of the system records into it.
+  std::shared_ptr<actorrent::message_log> message_log;
 };
 
 }  // namespace actorrent

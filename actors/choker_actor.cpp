@@ -5,6 +5,7 @@
 #include <optional>
 #include <unordered_map>
 
+#include "actors/logged_actor.hpp"
 #include "actors/messages.hpp"
 
 namespace actorrent {
@@ -18,7 +19,7 @@ struct choker_state {
   bool seeding = false;
 };
 
-using choker_self = caf::stateful_actor<choker_state>;
+using choker_self = caf::stateful_actor<choker_state, logged_actor>;
 
 void rechoke(choker_self* self) {
   auto& st = self->state;

@@ -8,6 +8,7 @@
 #include "actors/block_pool.hpp"
 #include "actors/disk_threads.hpp"
 #include "actors/listener.hpp"
+#include "actors/message_log.hpp"
 #include "actors/messages.hpp"
 #include "actors/rate_limiter_actor.hpp"
 #include "actors/session_actor.hpp"
@@ -46,6 +47,14 @@ std::filesystem::path default_state_dir() {
 expected<std::unique_ptr<client>, std::string> client::start(session_settings settings) {
   std::unique_ptr<client> c(new client());
   if (settings.state_dir.empty()) settings.state_dir = default_state_dir();
+  if (!settings.message_log.file.empty()) {
+    auto log = message_log::open(settings.message_log);
+    if (!log) {
+      c->stopped_ = true;
+      return make_unexpected(log.error());
+    }
+    c->config_.message_log = *log;
+  }
   c->system_ = std::make_unique<caf::actor_system>(c->config_);
   c->peer_id_ = make_peer_id();
   c->pool_ = block_pool::create();
@@ -78,9 +87,18 @@ expected<std::unique_ptr<client>, std::string> client::start(session_settings se
   sc.registry = c->registry_;
   sc.state_dir = c->settings_->state_dir;
   sc.listener = listener->actor;
-  sc.rate_limiter =
+  auto sc_rate_limiter =
       spawn_rate_limiter(*c->system_, c->settings_->download_limit, c->settings_->upload_limit);
+  sc.rate_limiter = sc_rate_limiter;
   c->session_ = spawn_session(*c->system_, std::move(sc));
+  if (auto& log = c->config_.message_log) {
+    log->name(c->session_.id(), {"session", {}, {}}, 0);
+    log->name(listener->actor.id(), {"listener", {}, {}}, c->session_.id());
+    log->name(sc_rate_limiter.id(), {"rate_limiter", {}, {}}, c->session_.id());
+    for (const auto* threads : {c->disk_.get(), c->checker_.get()})
+      for (const auto& t : threads->actors())
+        log->name(t.id(), {"disk_thread", {}, {}}, 0);
+  }
   return c;
 }
 

@@ -6,6 +6,8 @@
 #include <string>
 #include <thread>
 
+#include "actors/logged_actor.hpp"
+
 namespace actorrent {
 
 namespace {
@@ -16,7 +18,7 @@ struct disk_thread_state {
   io_buffer scratch;
 };
 
-using disk_thread_self = caf::stateful_actor<disk_thread_state>;
+using disk_thread_self = caf::stateful_actor<disk_thread_state, logged_actor>;
 
 // A job threw: the thread carries on with the other writers' jobs, the writer whose job it
 // was ends with the error, and a request is answered with it.

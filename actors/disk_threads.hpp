@@ -53,6 +53,7 @@ class disk_threads {
   // one after the other, land on distinct threads.
   caf::actor next();
   std::size_t size() const { return threads_.size(); }
+  const std::vector<caf::actor>& actors() const { return threads_; }
   // Ends the threads (jobs still queued are dropped). Idempotent.
   void stop();
 

@@ -2,6 +2,7 @@
 
 #include <caf/all.hpp>
 
+#include "actors/logged_actor.hpp"
 #include "actors/messages.hpp"
 #include "engine/piece_hash_cursor.hpp"
 #include "storage/io_buffer.hpp"
@@ -139,7 +140,7 @@ struct disk_writer_state {
   std::shared_ptr<disk_threads> own_thread;
 };
 
-using disk_writer_self = caf::stateful_actor<disk_writer_state>;
+using disk_writer_self = caf::stateful_actor<disk_writer_state, logged_actor>;
 
 caf::behavior disk_writer_behavior(disk_writer_self* self, std::shared_ptr<writer_core> core,
                                    caf::actor thread, std::shared_ptr<disk_threads> own_thread) {

@@ -13,8 +13,7 @@
 namespace actorrent {
 
 struct field_name_t : caf::meta::annotation {
-  constexpr explicit field_name_t(const char* n) : name(n) {
-  }
+  constexpr explicit field_name_t(const char* n) : name(n) {}
   const char* name;
 };
 

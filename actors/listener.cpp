@@ -7,6 +7,7 @@
 #include <mutex>
 
 #include "actors/log.hpp"
+#include "actors/logged_actor.hpp"
 #include "actors/messages.hpp"
 #include "actors/peer_actor.hpp"
 
@@ -103,7 +104,7 @@ struct listener_state {
   }
 };
 
-caf::behavior listener_behavior(caf::stateful_actor<listener_state>* self,
+caf::behavior listener_behavior(caf::stateful_actor<listener_state, logged_actor>* self,
                                 std::shared_ptr<acceptor_loop> loop) {
   self->state.loop = std::move(loop);
   return {

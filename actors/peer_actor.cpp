@@ -3,10 +3,14 @@
 #include <caf/all.hpp>
 
 #include <boost/asio/ip/address.hpp>
+#include <cctype>
 #include <deque>
 #include <optional>
 #include <set>
 
+#include "actors/logged_actor.hpp"
+#include "actors/message_json.hpp"
+#include "actors/message_log.hpp"
 #include "actors/messages.hpp"
 #include "actors/peer_exit.hpp"
 #include "engine/rate_meter.hpp"
@@ -83,7 +87,23 @@ struct peer_state {
   bool remote_is_seed() const { return remote_have.size() > 0 && remote_have.all(); }
 };
 
-using peer_self = caf::stateful_actor<peer_state>;
+using peer_self = caf::stateful_actor<peer_state, logged_actor>;
+
+// The message log's summary of the connection: one line per change in either direction.
+void log_wire(peer_self* self, const char* dir, const char* what,
+              const std::string& fields = "{}") {
+  if (const auto& log = self->log()) log->wire(self->id(), dir, what, fields);
+}
+
+// The client in an Azureus-style peer id ("-lt2000-..."), or its printable start.
+std::string client_of(const sha1_hash& id) {
+  std::string out;
+  for (std::size_t i = 0; i < 8; ++i) {
+    const char c = static_cast<char>(id.bytes[i]);
+    out += std::isprint(static_cast<unsigned char>(c)) ? c : '.';
+  }
+  return out;
+}
 
 engine_clock::time_point now() {
   return engine_clock::now();
@@ -221,6 +241,7 @@ void set_interested(peer_self* self, bool on) {
   auto& st = self->state;
   if (on == st.am_interested) return;
   st.am_interested = on;
+  log_wire(self, "out", on ? "interested" : "not_interested");
   send_wire(self, on ? wire::message{wire::interested{}} : wire::message{wire::not_interested{}});
   if (on) maybe_request(self);
 }
@@ -344,6 +365,7 @@ void on_wire(peer_self* self, peer_wire_in& m) {
     case id::choke:
       if (st.peer_choking) break;
       st.peer_choking = true;
+      log_wire(self, "in", "choke");
       self->send(st.parts.piece_manager, peer_choked_us{st.key, st.fast});
       if (!st.fast) {
         for (const auto& b : st.outstanding)
@@ -353,6 +375,7 @@ void on_wire(peer_self* self, peer_wire_in& m) {
       }
       break;
     case id::unchoke:
+      if (st.peer_choking) log_wire(self, "in", "unchoke");
       st.peer_choking = false;
       maybe_request(self);
       break;
@@ -361,6 +384,7 @@ void on_wire(peer_self* self, peer_wire_in& m) {
       bool on = static_cast<id>(m.id) == id::interested;
       if (on != st.peer_interested) {
         st.peer_interested = on;
+        log_wire(self, "in", on ? "interested" : "not_interested");
         self->send(st.parts.choker, choker_interest{st.key, on});
       }
       break;
@@ -377,14 +401,19 @@ void on_wire(peer_self* self, peer_wire_in& m) {
       auto bits = bitfield::from_wire(m.bytes, st.num_pieces);
       if (!bits) return violation(self, "bad BITFIELD: " + bits.error().message);
       st.remote_have = std::move(*bits);
+      log_wire(self, "in", "bitfield",
+               "{\"pieces\":" + std::to_string(st.remote_have.count()) +
+                   ",\"of\":" + std::to_string(st.num_pieces) + "}");
       ask_interest(self, peer_pieces{st.key, peer_pieces::bits, 0, std::move(m.bytes)});
       break;
     }
     case id::have_all:
+      log_wire(self, "in", "have_all");
       st.remote_have.set_all();
       ask_interest(self, peer_pieces{st.key, peer_pieces::all, 0, {}});
       break;
     case id::have_none:
+      log_wire(self, "in", "have_none");
       st.remote_have.reset_all();
       ask_interest(self, peer_pieces{st.key, peer_pieces::none, 0, {}});
       break;
@@ -489,6 +518,15 @@ void on_handshake(peer_self* self, const peer_handshake_done& h) {
   auto& st = self->state;
   st.handshake_done = true;
   st.fast = st.ctx->ours.supports_fast_extension() && h.fast_extension;
+  if (self->log()) {
+    std::string f = "{\"peer_id\":";
+    append_json_string(f, h.peer_id.hex());
+    f += ",\"client\":";
+    append_json_string(f, client_of(h.peer_id));
+    f += std::string(",\"fast\":") + (h.fast_extension ? "true" : "false") +
+         ",\"extensions\":" + (h.extension_protocol ? "true" : "false") + "}";
+    log_wire(self, "in", "handshake", f);
+  }
   if (st.has_parts) register_peer(self, false);
 }
 
@@ -497,6 +535,7 @@ void apply_choke(peer_self* self, bool choke) {
   if (choke == st.am_choking) return;
   st.am_choking = choke;
   st.requests_guard->on_choke_changed();
+  log_wire(self, "out", choke ? "choke" : "unchoke");
   if (choke) {
     send_wire(self, wire::choke{});
     if (st.fast)
@@ -540,6 +579,11 @@ void on_parts(peer_self* self, torrent_parts parts) {
 void on_closed(peer_self* self, const peer_transport_closed& c) {
   auto& st = self->state;
   st.conn.reset();
+  if (self->log()) {
+    std::string f = "{\"reason\":";
+    append_json_string(f, c.reason);
+    log_wire(self, "in", "closed", f + "}");
+  }
   if (c.kind == close_kind::violation) return violation(self, c.reason);
   if (c.kind == close_kind::unwanted) return end(self, peer_exit::unwanted, c.reason);
   if (!st.handshake_done) return end(self, peer_exit::connect_failed, c.reason);

@@ -5,6 +5,7 @@
 #include <optional>
 #include <unordered_map>
 
+#include "actors/logged_actor.hpp"
 #include "actors/messages.hpp"
 
 namespace actorrent {
@@ -23,7 +24,7 @@ struct piece_manager_state {
   }
 };
 
-using piece_manager_self = caf::stateful_actor<piece_manager_state>;
+using piece_manager_self = caf::stateful_actor<piece_manager_state, logged_actor>;
 
 void send_cancels(piece_manager_self* self,
                   const std::vector<std::pair<peer_key, block_request>>& cancels) {

@@ -5,6 +5,7 @@
 #include <array>
 #include <deque>
 
+#include "actors/logged_actor.hpp"
 #include "actors/messages.hpp"
 #include "engine/rate_limiter.hpp"
 
@@ -28,7 +29,7 @@ struct rate_limiter_state {
   std::array<direction_state, 2> directions;
 };
 
-using limiter_self = caf::stateful_actor<rate_limiter_state>;
+using limiter_self = caf::stateful_actor<rate_limiter_state, logged_actor>;
 
 direction_state& of(limiter_self* self, transfer_direction d) {
   return self->state.directions[static_cast<std::size_t>(d)];

@@ -4,6 +4,8 @@
 
 #include <map>
 
+#include "actors/logged_actor.hpp"
+#include "actors/message_log.hpp"
 #include "actors/messages.hpp"
 #include "actors/torrent_actor.hpp"
 #include "storage/file_selection.hpp"
@@ -28,7 +30,7 @@ struct session_state {
   std::uint64_t last_torrent_id = 0;
 };
 
-using session_self = caf::stateful_actor<session_state>;
+using session_self = caf::stateful_actor<session_state, logged_actor>;
 
 torrent_added add(session_self* self, const session_actor_config& cfg, torrent_params params) {
   auto& st = self->state;
@@ -59,6 +61,7 @@ torrent_added add(session_self* self, const session_actor_config& cfg, torrent_p
   slot.last.pieces_total = tc.params.torrent->num_pieces();
   slot.actor = spawn_torrent(self->system(), std::move(tc));
   self->monitor(slot.actor);
+  if (const auto& log = self->log()) log->name(slot.actor.id(), {"torrent", hex, {}}, self->id());
   st.torrents.emplace(hex, std::move(slot));
   return {true, hex, {}};
 }

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "actors/message_log_settings.hpp"
 #include "actors/peer_connection.hpp"
 #include "engine/choker.hpp"
 #include "engine/fault_schedule.hpp"
@@ -79,6 +80,8 @@ struct session_settings {
   // Human log: "trace", "debug", "info", "warn", "error", "off"; empty file = stderr.
   std::string log_level = "warn";
   std::filesystem::path log_file;
+
+  message_log_settings message_log;  // off unless it names a file
 };
 
 // One torrent to add to a session.

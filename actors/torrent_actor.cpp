@@ -14,6 +14,8 @@
 #include "actors/choker_actor.hpp"
 #include "actors/disk_writer.hpp"
 #include "actors/log.hpp"
+#include "actors/logged_actor.hpp"
+#include "actors/message_log.hpp"
 #include "actors/messages.hpp"
 #include "actors/peer_actor.hpp"
 #include "actors/peer_exit.hpp"
@@ -85,6 +87,9 @@ struct torrent_actor_state {
   std::set<peer_address> connected_addresses;
   std::deque<peer_address> candidates;
   std::set<peer_address> dropped;  // violations, bans, ourselves: never again
+  // Peers to be reconnected after a failure: the failed actor's id and why, for the message
+  // log's `restarted` line when the new actor is spawned.
+  std::map<peer_address, std::pair<caf::actor_id, std::string>> reconnecting;
   std::optional<restart_policy> restarts;
   std::optional<resume_save_schedule> resume_schedule;
   torrent_parts parts;  // the current ones; generation grows with each restart
@@ -110,7 +115,7 @@ struct torrent_actor_state {
   torrent_stopped stop_result;
 };
 
-using torrent_self = caf::stateful_actor<torrent_actor_state>;
+using torrent_self = caf::stateful_actor<torrent_actor_state, logged_actor>;
 
 storage_checked check_storage(const metainfo& torrent, const std::filesystem::path& download_dir,
                               const std::filesystem::path& state_dir) {
@@ -142,11 +147,19 @@ void start_check(torrent_self* self, const torrent_actor_config& cfg) {
   self->send(cfg.checker->next(), disk_job{check, me});
 }
 
-// Monitors `a` and makes it end with the torrent.
-caf::actor adopt(torrent_self* self, caf::actor a) {
+// Monitors `a` and makes it end with the torrent; names it in the message log.
+caf::actor adopt(torrent_self* self, caf::actor a, const char* kind, std::string peer = {}) {
   self->monitor(a);
   self->state.children->emplace(a.address(), a);
+  if (const auto& log = self->log())
+    log->name(a.id(), {kind, self->state.progress.info_hash, std::move(peer)}, self->id());
   return a;
+}
+
+void log_restarted(torrent_self* self, const caf::actor& now, caf::actor_id old,
+                   const std::string& kind, const std::string& reason) {
+  if (const auto& log = self->log())
+    log->restarted(now.id(), old, self->id(), self->state.restart_stats[kind].restarts, reason);
 }
 
 bool wants_more_peers(const torrent_actor_state& st, const session_settings& settings) {
@@ -167,7 +180,12 @@ void connect_more(torrent_self* self, const torrent_actor_config& cfg) {
       return;
     }
     auto key = cfg.registry->next_peer_key();
-    auto actor = adopt(self, spawn_outgoing_peer(self->system(), st.ctx, st.parts, key, address));
+    auto actor = adopt(self, spawn_outgoing_peer(self->system(), st.ctx, st.parts, key, address),
+                       "peer", address.to_string());
+    if (auto r = st.reconnecting.find(address); r != st.reconnecting.end()) {
+      log_restarted(self, actor, r->second.first, "peer", r->second.second);
+      st.reconnecting.erase(r);
+    }
     st.by_actor[actor.address()] = key;
     st.peers[key] = peer_entry{address, actor, true, true, false, {}};
     st.connected_addresses.insert(address);
@@ -304,7 +322,7 @@ void start_piece_group(torrent_self* self, const torrent_actor_config& cfg) {
   pm.picker = cfg.settings->picker;
   pm.picker.sequential = pm.picker.sequential || cfg.params.sequential;
   pm.torrent_actor = caf::actor_cast<caf::actor>(self);
-  auto manager = adopt(self, spawn_piece_manager(self->system(), pm));
+  auto manager = adopt(self, spawn_piece_manager(self->system(), pm), "piece_manager");
 
   disk_writer_config dw;
   dw.torrent = t;
@@ -319,7 +337,7 @@ void start_piece_group(torrent_self* self, const torrent_actor_config& cfg) {
   threads = std::min<std::size_t>(threads, t->num_pieces());
   std::vector<caf::actor> writers;
   for (std::size_t i = 0; i < threads; ++i)
-    writers.push_back(adopt(self, spawn_disk_writer(self->system(), dw)));
+    writers.push_back(adopt(self, spawn_disk_writer(self->system(), dw), "disk_writer"));
   self->send(manager, set_disk_writers{writers});
   if (st.disk_paused) self->send(manager, pause_downloads{true});
   st.parts.piece_manager = std::move(manager);
@@ -328,7 +346,7 @@ void start_piece_group(torrent_self* self, const torrent_actor_config& cfg) {
 
 void start_choker(torrent_self* self, const torrent_actor_config& cfg, bool seeding) {
   self->state.parts.choker =
-      adopt(self, spawn_choker(self->system(), cfg.settings->choker, seeding));
+      adopt(self, spawn_choker(self->system(), cfg.settings->choker, seeding), "choker");
 }
 
 // A tracker actor starts its announce schedule from scratch, with the torrent's current
@@ -348,7 +366,7 @@ void start_tracker(torrent_self* self, const torrent_actor_config& cfg) {
   tc.uploaded = st.progress.uploaded;
   tc.downloaded = st.progress.downloaded;
   tc.faults = {cfg.settings->faults.tracker_drop, cfg.settings->faults.tracker_corrupt};
-  st.tracker = adopt(self, spawn_tracker_actor(self->system(), tc));
+  st.tracker = adopt(self, spawn_tracker_actor(self->system(), tc), "tracker");
 }
 
 void note_failure(torrent_actor_state& st, const std::string& kind, const std::string& reason,
@@ -405,6 +423,8 @@ void part_down(torrent_self* self, const torrent_actor_config& cfg, const caf::d
             " s; giving up");
   log_warn(st.progress.name + ": the " + name + " failed (" + reason +
            "); restarted with its state rebuilt");
+  const auto old_parts = st.parts;
+  const auto old_tracker = st.tracker;
   switch (kind) {
     case part_kind::piece_manager:
     case part_kind::disk_writer:
@@ -412,12 +432,20 @@ void part_down(torrent_self* self, const torrent_actor_config& cfg, const caf::d
         self->send_exit(w, caf::exit_reason::user_shutdown);
       self->send_exit(st.parts.piece_manager, caf::exit_reason::user_shutdown);
       start_piece_group(self, cfg);
+      // One for all: each of the group is replaced, and the log says so for each.
+      log_restarted(self, st.parts.piece_manager, old_parts.piece_manager.id(), name, reason);
+      for (std::size_t i = 0; i < st.parts.disk_writers.size(); ++i)
+        if (i < old_parts.disk_writers.size())
+          log_restarted(self, st.parts.disk_writers[i], old_parts.disk_writers[i].id(), name,
+                        reason);
       break;
     case part_kind::choker:
       start_choker(self, cfg, st.complete);
+      log_restarted(self, st.parts.choker, old_parts.choker.id(), name, reason);
       break;
     case part_kind::tracker:
       start_tracker(self, cfg);
+      if (st.tracker) log_restarted(self, st.tracker, old_tracker.id(), name, reason);
       if (st.complete && st.tracker) self->send(st.tracker, tracker_completed{});
       return;  // the peers never talk to it
     case part_kind::none:
@@ -548,6 +576,8 @@ void peer_down(torrent_self* self, const torrent_actor_config& cfg, const caf::d
       note_failure(st, "peer", addr + ": " + exit_reason_text(self->system(), dm.reason),
                    decision.restart());
       if (decision.restart()) {
+        st.reconnecting[entry.address] = {dm.source.id(),
+                                          exit_reason_text(self->system(), dm.reason)};
         self->delayed_send(self,
                            std::chrono::duration_cast<std::chrono::milliseconds>(decision.delay),
                            reconnect_peer{entry.address});
@@ -691,7 +721,7 @@ caf::behavior torrent_behavior(torrent_self* self, torrent_actor_config cfg) {
       },
       [=](peer_joined& j) -> join_answer {
         auto& st = self->state;
-        adopt(self, j.actor);
+        adopt(self, j.actor, "peer", j.address.to_string());
         st.by_actor[j.actor.address()] = j.peer;
         bool refuse = st.stopping || st.failed ||
                       st.connected_count >= cfg.settings->max_connections_per_torrent ||

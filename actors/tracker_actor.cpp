@@ -5,6 +5,7 @@
 #include <optional>
 #include <random>
 
+#include "actors/logged_actor.hpp"
 #include "actors/messages.hpp"
 #include "tracker/tracker_tiers.hpp"
 
@@ -35,7 +36,7 @@ struct tracker_state {
   std::optional<caf::response_promise> stop_reply;
 };
 
-using tracker_self = caf::stateful_actor<tracker_state>;
+using tracker_self = caf::stateful_actor<tracker_state, logged_actor>;
 
 announce_outcome to_outcome(std::uint64_t generation, const std::string& url,
                             const expected<announce_response, tracker_error>& r) {

@@ -212,6 +212,40 @@ bool is_ip_literal(const std::string& s) {
   return peer_address::parse_ip(s, 0).has_value();
 }
 
+// The actor kinds the message log names (docs/message-log.md).
+const std::set<std::string>& actor_kinds() {
+  static const std::set<std::string> kinds{
+      "session", "torrent",  "piece_manager", "disk_writer", "choker", "tracker",
+      "peer",    "listener", "rate_limiter",  "disk_thread", "client", "socket"};
+  return kinds;
+}
+
+// A list of names; `allowed` empty: any non-empty name.
+template <class Config, class Access>
+setting<Config> name_list(std::string section, std::string key, Access access,
+                          std::set<std::string> allowed) {
+  return {std::move(section), std::move(key), [access](const Config& c) { return json(access(c)); },
+          [=](Config& c, const json& v, const std::string& path, const auto&) -> problem {
+            std::string expectation = "a list of names";
+            if (!allowed.empty()) {
+              expectation += " among";
+              for (const auto& a : allowed)
+                expectation += " " + a;
+            }
+            if (!v.is_array()) return wrong_value(path, expectation, v);
+            std::vector<std::string> names;
+            for (std::size_t i = 0; i < v.size(); ++i) {
+              const auto& e = v[i];
+              if (!e.is_string() || e.get_ref<const std::string&>().empty() ||
+                  (!allowed.empty() && !allowed.count(e.get<std::string>())))
+                return wrong_value(path + "[" + std::to_string(i) + "]", expectation, e);
+              names.push_back(e.get<std::string>());
+            }
+            access(c) = std::move(names);
+            return std::nullopt;
+          }};
+}
+
 // The three keys of one fault schedule: <name>_every, <name>_after, <name>_count.
 template <class Access>
 void fault_schedule_keys(schema<client_config>& s, const std::string& name, Access access) {
@@ -455,8 +489,37 @@ const table<client_config>& client_table() {
             [](const std::string& l) { return log_levels().count(l) != 0; })
         .path(
             "file", [](auto& c) -> auto& { return c.session.log_file; }, true);
-    s.section("").path(
-        "message_log", [](auto& c) -> auto& { return c.message_log; }, true);
+    s.section("message_log")
+        .path(
+            "file", [](auto& c) -> auto& { return c.session.message_log.file; }, true)
+        .integer(
+            "max_file_size", [](auto& c) -> auto& { return c.session.message_log.max_file_size; },
+            4096, std::uint64_t{1} << 40, "bytes")
+        .integer(
+            "max_files", [](auto& c) -> auto& { return c.session.message_log.max_files; }, 1, 1000);
+    s.settings.push_back(name_list<client_config>(
+        "message_log", "actors", [](auto& c) -> auto& { return c.session.message_log.actors; },
+        actor_kinds()));
+    s.settings.push_back(name_list<client_config>(
+        "message_log", "types", [](auto& c) -> auto& { return c.session.message_log.types; }, {}));
+    s.settings.push_back(name_list<client_config>(
+        "message_log", "exclude_types",
+        [](auto& c) -> auto& { return c.session.message_log.exclude_types; }, {}));
+    s.settings.push_back(
+        {"message_log", "sample",
+         [](const client_config& c) { return json(c.session.message_log.sample); },
+         [](client_config& c, const json& v, const std::string& path, const auto&) -> problem {
+           if (!v.is_object())
+             return wrong_value(path, "an object of message type: one kept in N (N ≥ 1)", v);
+           std::map<std::string, std::uint32_t> sample;
+           for (const auto& [type, n] : v.items()) {
+             auto x = integer_in(n, 1, 1u << 30);
+             if (!x) return wrong_value(path + "." + type, "an integer 1..2^30", n);
+             sample[type] = static_cast<std::uint32_t>(*x);
+           }
+           c.session.message_log.sample = std::move(sample);
+           return std::nullopt;
+         }});
     return std::move(s.settings);
   }();
   return settings;
@@ -780,7 +843,8 @@ std::string config_json(const client_config& config) {
 }
 
 std::string default_config_json() {
-  return config_json(client_config{});
+  const client_config defaults;  // not client_config{}: GCC 12 -O3 warns (maybe-uninitialized)
+  return config_json(defaults);
 }
 
 }  // namespace actorrent

@@ -37,12 +37,11 @@ struct config_torrent {
 struct client_config {
   session_settings session;
   std::vector<config_torrent> torrents;
-  // Reserved for the actors' message log (a file path); empty = off.
-  std::string message_log;
 };
 
 // `source_name` prefixes every error ("client.json: limits.download: ..."). Relative paths
-// (download_dir, state_dir, logging.file, message_log, torrents' sources and directories)
+// (download_dir, state_dir, logging.file, message_log.file, torrents' sources and
+// directories)
 // are taken relative to `base_dir` when it is not empty, and kept as written otherwise.
 expected<client_config, std::string> parse_client_config(
     std::string_view json_text, const std::string& source_name,

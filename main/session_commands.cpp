@@ -21,6 +21,7 @@ struct session_flags {
   std::optional<std::uint64_t> download_limit;
   std::optional<std::uint64_t> upload_limit;
   std::optional<std::string> log_level;
+  std::optional<std::string> message_log;
   bool quiet = false;
   bool json_progress = false;
 };
@@ -41,6 +42,8 @@ void add_session_flags(CLI::App* cmd, session_flags& f) {
   cmd->add_option("--download-limit", f.download_limit, "bytes per second, 0 = unlimited");
   cmd->add_option("--upload-limit", f.upload_limit, "bytes per second, 0 = unlimited");
   cmd->add_option("--log-level", f.log_level, "trace, debug, info, warn (default), error, off");
+  cmd->add_option("--message-log", f.message_log,
+                  "record every message between actors in FILE (JSON lines; `actorrent log`)");
   cmd->add_flag("-q,--quiet", f.quiet, "no progress output");
   cmd->add_flag("--json-progress", f.json_progress, "one JSON object per torrent per second");
 }
@@ -63,6 +66,7 @@ void apply_session_flags(const session_flags& f, session_settings& s) {
   if (f.download_limit) s.download_limit = *f.download_limit;
   if (f.upload_limit) s.upload_limit = *f.upload_limit;
   if (f.log_level) s.log_level = *f.log_level;
+  if (f.message_log) s.message_log.file = *f.message_log;
 }
 
 std::vector<peer_address> parse_peers(const std::vector<std::string>& peers) {
