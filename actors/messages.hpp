@@ -2,8 +2,11 @@
 //
 // Each is a small struct with an `inspect` overload: that is what the message log prints,
 // what crosses nodes, and the reader's index of who says what to whom. Every type is
-// registered by register_message_types() (actor_setup.cpp); a test round-trips each one
-// through CAF's serializer, because an unregistered type fails silently in CAF 0.17.
+// registered by register_message_types() (actor_setup.cpp) from the list in
+// message_types.hpp; a test round-trips each one through CAF's serializer, because an
+// unregistered type fails silently in CAF 0.17. Every value in an `inspect` is preceded by its
+// field("name") (field_name.hpp), the C++ member's name, for the message log; a test checks
+// that too (tests/actors/message_fields_test.cpp).
 //
 // Who sends what:
 //   torrent ──tracker_stats / tracker_completed / tracker_want_peers / tracker_stop──▶ tracker
@@ -39,6 +42,7 @@
 #include <caf/actor.hpp>
 
 #include "actors/block_pool.hpp"
+#include "actors/field_name.hpp"
 #include "actors/peer_connection.hpp"
 #include "actors/session_settings.hpp"
 #include "actors/torrent_progress.hpp"
@@ -54,12 +58,13 @@ using tick_atom = caf::atom_constant<caf::atom("tick")>;
 // Shared value types travel as their fields.
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, sha1_hash& x) {
-  return f(caf::meta::type_name("sha1_hash"), x.bytes);
+  return f(caf::meta::type_name("sha1_hash"), field("bytes"), x.bytes);
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, peer_address& x) {
-  return f(caf::meta::type_name("peer_address"), x.ip, x.v6, x.port);
+  return f(caf::meta::type_name("peer_address"), field("ip"), x.ip, field("v6"), x.v6,
+           field("port"), x.port);
 }
 
 // ---- torrent → tracker ----
@@ -73,7 +78,8 @@ struct tracker_stats {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, tracker_stats& x) {
-  return f(caf::meta::type_name("tracker_stats"), x.uploaded, x.downloaded, x.left);
+  return f(caf::meta::type_name("tracker_stats"), field("uploaded"), x.uploaded,
+           field("downloaded"), x.downloaded, field("left"), x.left);
 }
 
 struct tracker_completed {};
@@ -105,7 +111,7 @@ struct tracker_stopped {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, tracker_stopped& x) {
-  return f(caf::meta::type_name("tracker_stopped"), x.announced);
+  return f(caf::meta::type_name("tracker_stopped"), field("announced"), x.announced);
 }
 
 // ---- tracker → torrent ----
@@ -118,7 +124,8 @@ struct peers_discovered {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, peers_discovered& x) {
-  return f(caf::meta::type_name("peers_discovered"), x.info_hash, x.peers, x.source);
+  return f(caf::meta::type_name("peers_discovered"), field("info_hash"), x.info_hash,
+           field("peers"), x.peers, field("source"), x.source);
 }
 
 struct tracker_status {
@@ -132,8 +139,9 @@ struct tracker_status {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, tracker_status& x) {
-  return f(caf::meta::type_name("tracker_status"), x.url, x.ok, x.message, x.seeders, x.leechers,
-           x.next_announce_in_s);
+  return f(caf::meta::type_name("tracker_status"), field("url"), x.url, field("ok"), x.ok,
+           field("message"), x.message, field("seeders"), x.seeders, field("leechers"), x.leechers,
+           field("next_announce_in_s"), x.next_announce_in_s);
 }
 
 // ---- announce worker → tracker ----
@@ -156,8 +164,11 @@ struct announce_outcome {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, announce_outcome& x) {
-  return f(caf::meta::type_name("announce_outcome"), x.generation, x.url, x.ok, x.tracker_refused,
-           x.message, x.interval_s, x.min_interval_s, x.seeders, x.leechers, x.peers, x.tracker_id);
+  return f(caf::meta::type_name("announce_outcome"), field("generation"), x.generation,
+           field("url"), x.url, field("ok"), x.ok, field("tracker_refused"), x.tracker_refused,
+           field("message"), x.message, field("interval_s"), x.interval_s, field("min_interval_s"),
+           x.min_interval_s, field("seeders"), x.seeders, field("leechers"), x.leechers,
+           field("peers"), x.peers, field("tracker_id"), x.tracker_id);
 }
 
 // ---- peer → disk writer → peer ----
@@ -186,7 +197,8 @@ struct block_written {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, block_written& x) {
-  return f(caf::meta::type_name("block_written"), x.peer, x.piece, x.offset, x.length, x.ok,
+  return f(caf::meta::type_name("block_written"), field("peer"), x.peer, field("piece"), x.piece,
+           field("offset"), x.offset, field("length"), x.length, field("ok"), x.ok, field("credit"),
            x.credit);
 }
 
@@ -198,7 +210,7 @@ struct reset_piece {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, reset_piece& x) {
-  return f(caf::meta::type_name("reset_piece"), x.piece);
+  return f(caf::meta::type_name("reset_piece"), field("piece"), x.piece);
 }
 
 // Flush the files and save resume data for the pieces this disk writer verified plus
@@ -211,7 +223,8 @@ struct save_resume_data {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, save_resume_data& x) {
-  return f(caf::meta::type_name("save_resume_data"), x.state_dir, x.also_verified);
+  return f(caf::meta::type_name("save_resume_data"), field("state_dir"), x.state_dir,
+           field("also_verified"), x.also_verified);
 }
 
 // Flush what this disk writer wrote; the reply is storage_flushed with the pieces it has
@@ -231,7 +244,8 @@ struct storage_flushed {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, storage_flushed& x) {
-  return f(caf::meta::type_name("storage_flushed"), x.ok, x.error, x.verified);
+  return f(caf::meta::type_name("storage_flushed"), field("ok"), x.ok, field("error"), x.error,
+           field("verified"), x.verified);
 }
 
 struct resume_saved {
@@ -241,7 +255,7 @@ struct resume_saved {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, resume_saved& x) {
-  return f(caf::meta::type_name("resume_saved"), x.ok, x.error);
+  return f(caf::meta::type_name("resume_saved"), field("ok"), x.ok, field("error"), x.error);
 }
 
 // A block to upload; the reply is a block_read_result.
@@ -253,7 +267,8 @@ struct block_read {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, block_read& x) {
-  return f(caf::meta::type_name("block_read"), x.piece, x.offset, x.length);
+  return f(caf::meta::type_name("block_read"), field("piece"), x.piece, field("offset"), x.offset,
+           field("length"), x.length);
 }
 
 // Several blocks to upload, read in one message; the reply is a blocks_read with one result
@@ -264,7 +279,7 @@ struct block_reads {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, block_reads& x) {
-  return f(caf::meta::type_name("block_reads"), x.blocks);
+  return f(caf::meta::type_name("block_reads"), field("blocks"), x.blocks);
 }
 
 struct block_read_result {
@@ -289,7 +304,8 @@ struct piece_checked {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, piece_checked& x) {
-  return f(caf::meta::type_name("piece_checked"), x.piece, x.passed);
+  return f(caf::meta::type_name("piece_checked"), field("piece"), x.piece, field("passed"),
+           x.passed);
 }
 
 // A write or read failed. `kind` is "disk full" (ENOSPC, EDQUOT, EFBIG: the torrent pauses
@@ -303,12 +319,14 @@ struct disk_failure {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, disk_failure& x) {
-  return f(caf::meta::type_name("disk_failure"), x.kind, x.message, x.piece);
+  return f(caf::meta::type_name("disk_failure"), field("kind"), x.kind, field("message"), x.message,
+           field("piece"), x.piece);
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, block_request& x) {
-  return f(caf::meta::type_name("block_request"), x.piece, x.offset, x.length);
+  return f(caf::meta::type_name("block_request"), field("piece"), x.piece, field("offset"),
+           x.offset, field("length"), x.length);
 }
 
 // ---- transport (the asio thread) → peer ----
@@ -323,7 +341,8 @@ struct peer_handshake_done {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, peer_handshake_done& x) {
-  return f(caf::meta::type_name("peer_handshake_done"), x.peer_id, x.fast_extension,
+  return f(caf::meta::type_name("peer_handshake_done"), field("peer_id"), x.peer_id,
+           field("fast_extension"), x.fast_extension, field("extension_protocol"),
            x.extension_protocol);
 }
 
@@ -341,7 +360,8 @@ struct peer_wire_in {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, peer_wire_in& x) {
-  return f(caf::meta::type_name("peer_wire_in"), x.id, x.a, x.b, x.c, x.bytes, x.credit);
+  return f(caf::meta::type_name("peer_wire_in"), field("id"), x.id, field("a"), x.a, field("b"),
+           x.b, field("c"), x.c, field("bytes"), x.bytes, field("credit"), x.credit);
 }
 
 // The other messages of one read, in order, with the sum of their credits.
@@ -352,7 +372,8 @@ struct peer_wire_batch {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, peer_wire_batch& x) {
-  return f(caf::meta::type_name("peer_wire_batch"), x.messages, x.credit);
+  return f(caf::meta::type_name("peer_wire_batch"), field("messages"), x.messages, field("credit"),
+           x.credit);
 }
 
 // The blocks of one read (local only: pooled buffers), for on_blocks.
@@ -375,7 +396,8 @@ struct peer_transport_closed {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, peer_transport_closed& x) {
-  return f(caf::meta::type_name("peer_transport_closed"), x.reason, x.kind);
+  return f(caf::meta::type_name("peer_transport_closed"), field("reason"), x.reason, field("kind"),
+           x.kind);
 }
 
 // ---- peer ↔ piece manager ----
@@ -389,7 +411,7 @@ struct peer_registered {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, peer_registered& x) {
-  return f(caf::meta::type_name("peer_registered"), x.peer, x.actor);
+  return f(caf::meta::type_name("peer_registered"), field("peer"), x.peer, field("actor"), x.actor);
 }
 
 struct peer_welcome {
@@ -400,7 +422,8 @@ struct peer_welcome {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, peer_welcome& x) {
-  return f(caf::meta::type_name("peer_welcome"), x.have_bits, x.complete, x.empty);
+  return f(caf::meta::type_name("peer_welcome"), field("have_bits"), x.have_bits, field("complete"),
+           x.complete, field("empty"), x.empty);
 }
 
 // What the remote peer has: a BITFIELD, a HAVE, HAVE ALL or HAVE NONE. The reply is an
@@ -416,7 +439,8 @@ struct peer_pieces {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, peer_pieces& x) {
-  return f(caf::meta::type_name("peer_pieces"), x.peer, x.kind, x.piece, x.bits_wire);
+  return f(caf::meta::type_name("peer_pieces"), field("peer"), x.peer, field("kind"), x.kind,
+           field("piece"), x.piece, field("bits_wire"), x.bits_wire);
 }
 
 struct interest {
@@ -426,7 +450,8 @@ struct interest {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, interest& x) {
-  return f(caf::meta::type_name("interest"), x.valid, x.interesting);
+  return f(caf::meta::type_name("interest"), field("valid"), x.valid, field("interesting"),
+           x.interesting);
 }
 
 // Blocks to request from this peer: at most `max_blocks`; while it chokes us, only from
@@ -440,7 +465,8 @@ struct pick_request {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, pick_request& x) {
-  return f(caf::meta::type_name("pick_request"), x.peer, x.max_blocks, x.choked, x.allowed_fast);
+  return f(caf::meta::type_name("pick_request"), field("peer"), x.peer, field("max_blocks"),
+           x.max_blocks, field("choked"), x.choked, field("allowed_fast"), x.allowed_fast);
 }
 
 struct picked {
@@ -450,7 +476,8 @@ struct picked {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, picked& x) {
-  return f(caf::meta::type_name("picked"), x.blocks, x.interesting);
+  return f(caf::meta::type_name("picked"), field("blocks"), x.blocks, field("interesting"),
+           x.interesting);
 }
 
 // Several blocks this peer had requested (local only): what block_arrived is for one, with
@@ -481,7 +508,7 @@ struct credit_returned {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, credit_returned& x) {
-  return f(caf::meta::type_name("credit_returned"), x.credit);
+  return f(caf::meta::type_name("credit_returned"), field("credit"), x.credit);
 }
 
 struct peer_choked_us {
@@ -491,7 +518,8 @@ struct peer_choked_us {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, peer_choked_us& x) {
-  return f(caf::meta::type_name("peer_choked_us"), x.peer, x.fast_extension);
+  return f(caf::meta::type_name("peer_choked_us"), field("peer"), x.peer, field("fast_extension"),
+           x.fast_extension);
 }
 
 // Requests that will not be answered: the peer rejected them (BEP 6), or they timed out.
@@ -503,7 +531,8 @@ struct requests_returned {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, requests_returned& x) {
-  return f(caf::meta::type_name("requests_returned"), x.peer, x.blocks, x.timed_out);
+  return f(caf::meta::type_name("requests_returned"), field("peer"), x.peer, field("blocks"),
+           x.blocks, field("timed_out"), x.timed_out);
 }
 
 // Endgame: the block arrived from someone else; send CANCEL.
@@ -513,7 +542,7 @@ struct cancel_block {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, cancel_block& x) {
-  return f(caf::meta::type_name("cancel_block"), x.block);
+  return f(caf::meta::type_name("cancel_block"), field("block"), x.block);
 }
 
 // A piece passed its hash: send HAVE. `complete`: every wanted piece is ours now.
@@ -524,7 +553,8 @@ struct have_verified {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, have_verified& x) {
-  return f(caf::meta::type_name("have_verified"), x.piece, x.complete);
+  return f(caf::meta::type_name("have_verified"), field("piece"), x.piece, field("complete"),
+           x.complete);
 }
 
 // Close the connection and do not come back: the peer sent data that failed the hash.
@@ -534,7 +564,7 @@ struct peer_ban {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, peer_ban& x) {
-  return f(caf::meta::type_name("peer_ban"), x.reason);
+  return f(caf::meta::type_name("peer_ban"), field("reason"), x.reason);
 }
 
 // The torrent introduces the piece manager to its disk writers (they refer to each other);
@@ -545,7 +575,7 @@ struct set_disk_writers {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, set_disk_writers& x) {
-  return f(caf::meta::type_name("set_disk_writers"), x.disk_writers);
+  return f(caf::meta::type_name("set_disk_writers"), field("disk_writers"), x.disk_writers);
 }
 
 // ---- piece manager → torrent ----
@@ -559,8 +589,8 @@ struct piece_verified {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, piece_verified& x) {
-  return f(caf::meta::type_name("piece_verified"), x.piece, x.pieces_have, x.bytes_left,
-           x.complete);
+  return f(caf::meta::type_name("piece_verified"), field("piece"), x.piece, field("pieces_have"),
+           x.pieces_have, field("bytes_left"), x.bytes_left, field("complete"), x.complete);
 }
 
 struct piece_failed_hash {
@@ -571,7 +601,8 @@ struct piece_failed_hash {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, piece_failed_hash& x) {
-  return f(caf::meta::type_name("piece_failed_hash"), x.piece, x.charged, x.banned);
+  return f(caf::meta::type_name("piece_failed_hash"), field("piece"), x.piece, field("charged"),
+           x.charged, field("banned"), x.banned);
 }
 
 // ---- peer ↔ torrent ----
@@ -585,7 +616,8 @@ struct peer_joined {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, peer_joined& x) {
-  return f(caf::meta::type_name("peer_joined"), x.peer, x.address, x.actor);
+  return f(caf::meta::type_name("peer_joined"), field("peer"), x.peer, field("address"), x.address,
+           field("actor"), x.actor);
 }
 
 // The torrent's restartable parts, as its peers must address them. A peer is given them
@@ -602,8 +634,9 @@ struct torrent_parts {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, torrent_parts& x) {
-  return f(caf::meta::type_name("torrent_parts"), x.generation, x.piece_manager, x.choker,
-           x.disk_writers, x.tracker);
+  return f(caf::meta::type_name("torrent_parts"), field("generation"), x.generation,
+           field("piece_manager"), x.piece_manager, field("choker"), x.choker,
+           field("disk_writers"), x.disk_writers, field("tracker"), x.tracker);
 }
 
 // Asks a torrent for its current parts (the reply is torrent_parts): for tests that inject a
@@ -623,7 +656,8 @@ struct join_answer {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, join_answer& x) {
-  return f(caf::meta::type_name("join_answer"), x.accepted, x.reason, x.parts);
+  return f(caf::meta::type_name("join_answer"), field("accepted"), x.accepted, field("reason"),
+           x.reason, field("parts"), x.parts);
 }
 
 // torrent → piece manager: stop handing out requests and drop arriving blocks (the disk is
@@ -634,7 +668,7 @@ struct pause_downloads {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, pause_downloads& x) {
-  return f(caf::meta::type_name("pause_downloads"), x.paused);
+  return f(caf::meta::type_name("pause_downloads"), field("paused"), x.paused);
 }
 
 // Once a second from each connected peer: its rates and the bytes since the last report.
@@ -653,9 +687,11 @@ struct peer_report {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, peer_report& x) {
-  return f(caf::meta::type_name("peer_report"), x.peer, x.download_rate, x.upload_rate,
-           x.downloaded, x.uploaded, x.handshake_done, x.peer_interested, x.am_interested,
-           x.snubbed, x.seed);
+  return f(caf::meta::type_name("peer_report"), field("peer"), x.peer, field("download_rate"),
+           x.download_rate, field("upload_rate"), x.upload_rate, field("downloaded"), x.downloaded,
+           field("uploaded"), x.uploaded, field("handshake_done"), x.handshake_done,
+           field("peer_interested"), x.peer_interested, field("am_interested"), x.am_interested,
+           field("snubbed"), x.snubbed, field("seed"), x.seed);
 }
 
 // A peer actor ended (sent by the torrent, which monitors it): forget its pieces and
@@ -666,7 +702,7 @@ struct peer_gone {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, peer_gone& x) {
-  return f(caf::meta::type_name("peer_gone"), x.peer);
+  return f(caf::meta::type_name("peer_gone"), field("peer"), x.peer);
 }
 
 // ---- choker ----
@@ -681,7 +717,8 @@ struct choker_add {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, choker_add& x) {
-  return f(caf::meta::type_name("choker_add"), x.peer, x.actor, x.interested);
+  return f(caf::meta::type_name("choker_add"), field("peer"), x.peer, field("actor"), x.actor,
+           field("interested"), x.interested);
 }
 
 struct choker_interest {
@@ -691,7 +728,8 @@ struct choker_interest {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, choker_interest& x) {
-  return f(caf::meta::type_name("choker_interest"), x.peer, x.interested);
+  return f(caf::meta::type_name("choker_interest"), field("peer"), x.peer, field("interested"),
+           x.interested);
 }
 
 struct choker_rates {
@@ -703,7 +741,8 @@ struct choker_rates {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, choker_rates& x) {
-  return f(caf::meta::type_name("choker_rates"), x.peer, x.download_rate, x.upload_rate, x.snubbed);
+  return f(caf::meta::type_name("choker_rates"), field("peer"), x.peer, field("download_rate"),
+           x.download_rate, field("upload_rate"), x.upload_rate, field("snubbed"), x.snubbed);
 }
 
 struct choker_seeding {
@@ -712,7 +751,7 @@ struct choker_seeding {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, choker_seeding& x) {
-  return f(caf::meta::type_name("choker_seeding"), x.seeding);
+  return f(caf::meta::type_name("choker_seeding"), field("seeding"), x.seeding);
 }
 
 struct set_choke {
@@ -721,7 +760,7 @@ struct set_choke {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, set_choke& x) {
-  return f(caf::meta::type_name("set_choke"), x.choke);
+  return f(caf::meta::type_name("set_choke"), field("choke"), x.choke);
 }
 
 // The start-up check of the data on disk is done (a worker → torrent).
@@ -734,8 +773,8 @@ struct storage_checked {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, storage_checked& x) {
-  return f(caf::meta::type_name("storage_checked"), x.verified_bits, x.rechecked, x.reason,
-           x.failure);
+  return f(caf::meta::type_name("storage_checked"), field("verified_bits"), x.verified_bits,
+           field("rechecked"), x.rechecked, field("reason"), x.reason, field("failure"), x.failure);
 }
 
 // Supervision: connect to this address again (after the restart policy's delay).
@@ -745,7 +784,7 @@ struct reconnect_peer {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, reconnect_peer& x) {
-  return f(caf::meta::type_name("reconnect_peer"), x.address);
+  return f(caf::meta::type_name("reconnect_peer"), field("address"), x.address);
 }
 
 // ---- peer ↔ rate limiter ----
@@ -762,7 +801,8 @@ struct bandwidth_request {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, bandwidth_request& x) {
-  return f(caf::meta::type_name("bandwidth_request"), x.torrent, x.direction, x.bytes);
+  return f(caf::meta::type_name("bandwidth_request"), field("torrent"), x.torrent,
+           field("direction"), x.direction, field("bytes"), x.bytes);
 }
 
 struct bandwidth_grant {
@@ -771,7 +811,7 @@ struct bandwidth_grant {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, bandwidth_grant& x) {
-  return f(caf::meta::type_name("bandwidth_grant"), x.bytes);
+  return f(caf::meta::type_name("bandwidth_grant"), field("bytes"), x.bytes);
 }
 
 // Limits in bytes per second (0: unlimited) for one torrent, or for the whole session when
@@ -784,7 +824,8 @@ struct bandwidth_limits {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, bandwidth_limits& x) {
-  return f(caf::meta::type_name("bandwidth_limits"), x.torrent, x.download, x.upload);
+  return f(caf::meta::type_name("bandwidth_limits"), field("torrent"), x.torrent, field("download"),
+           x.download, field("upload"), x.upload);
 }
 
 // The rate limiter's timer: tokens for the first request queued in `direction` are due.
@@ -794,7 +835,7 @@ struct serve_queue {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, serve_queue& x) {
-  return f(caf::meta::type_name("serve_queue"), x.direction);
+  return f(caf::meta::type_name("serve_queue"), field("direction"), x.direction);
 }
 
 // ---- client / session → torrent ----
@@ -808,15 +849,21 @@ typename Inspector::result_type inspect(Inspector& f, get_progress&) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, restart_stat& x) {
-  return f(caf::meta::type_name("restart_stat"), x.actor, x.restarts, x.last_failure);
+  return f(caf::meta::type_name("restart_stat"), field("actor"), x.actor, field("restarts"),
+           x.restarts, field("last_failure"), x.last_failure);
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, torrent_progress& x) {
-  return f(caf::meta::type_name("torrent_progress"), x.name, x.info_hash, x.state, x.pieces_total,
-           x.pieces_have, x.pieces_wanted, x.bytes_total, x.bytes_left, x.download_rate,
-           x.upload_rate, x.downloaded, x.uploaded, x.peers, x.seeds, x.eta_s, x.restarts,
-           x.hash_failures, x.error, x.supervision);
+  return f(caf::meta::type_name("torrent_progress"), field("name"), x.name, field("info_hash"),
+           x.info_hash, field("state"), x.state, field("pieces_total"), x.pieces_total,
+           field("pieces_have"), x.pieces_have, field("pieces_wanted"), x.pieces_wanted,
+           field("bytes_total"), x.bytes_total, field("bytes_left"), x.bytes_left,
+           field("download_rate"), x.download_rate, field("upload_rate"), x.upload_rate,
+           field("downloaded"), x.downloaded, field("uploaded"), x.uploaded, field("peers"),
+           x.peers, field("seeds"), x.seeds, field("eta_s"), x.eta_s, field("restarts"), x.restarts,
+           field("hash_failures"), x.hash_failures, field("error"), x.error, field("supervision"),
+           x.supervision);
 }
 
 // The torrent actor of an info-hash (hex), or a null handle: for tests that inject faults
@@ -827,7 +874,7 @@ struct find_torrent {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, find_torrent& x) {
-  return f(caf::meta::type_name("find_torrent"), x.info_hash);
+  return f(caf::meta::type_name("find_torrent"), field("info_hash"), x.info_hash);
 }
 
 // A torrent to add to a session (local only: it carries the parsed metainfo); the reply is
@@ -844,7 +891,8 @@ struct torrent_added {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, torrent_added& x) {
-  return f(caf::meta::type_name("torrent_added"), x.ok, x.info_hash, x.error);
+  return f(caf::meta::type_name("torrent_added"), field("ok"), x.ok, field("info_hash"),
+           x.info_hash, field("error"), x.error);
 }
 
 // Every torrent's progress, the session's answer to get_progress.
@@ -854,7 +902,7 @@ struct session_progress {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, session_progress& x) {
-  return f(caf::meta::type_name("session_progress"), x.torrents);
+  return f(caf::meta::type_name("session_progress"), field("torrents"), x.torrents);
 }
 
 // Announce stopped, close the peers, save resume data; the reply is torrent_stopped.
@@ -872,7 +920,8 @@ struct torrent_stopped {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, torrent_stopped& x) {
-  return f(caf::meta::type_name("torrent_stopped"), x.resume_saved, x.message);
+  return f(caf::meta::type_name("torrent_stopped"), field("resume_saved"), x.resume_saved,
+           field("message"), x.message);
 }
 
 // ---- disk writer → piece manager ----
@@ -887,7 +936,7 @@ struct piece_write_failed {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, piece_write_failed& x) {
-  return f(caf::meta::type_name("piece_write_failed"), x.piece);
+  return f(caf::meta::type_name("piece_write_failed"), field("piece"), x.piece);
 }
 
 }  // namespace actorrent
