@@ -24,6 +24,7 @@
 #include <memory>
 #include <vector>
 
+#include "actors/field_name.hpp"
 #include "storage/io_buffer.hpp"
 
 namespace actorrent {
@@ -37,6 +38,12 @@ struct disk_job {
   std::function<caf::message(caf::event_based_actor* self, io_buffer& scratch)> run;
   caf::actor owner;
 };
+
+// What the message log writes for a job (local only: a function is not data).
+template <class Inspector>
+void describe(Inspector& f, disk_job& x) {
+  f(field("owner"), x.owner);
+}
 
 // The threads for `disk.threads` (0: one per core, at most 4).
 std::size_t disk_thread_count(std::size_t configured);

@@ -6,13 +6,27 @@ namespace actorrent {
 
 namespace {
 
-// The length of the valid UTF-8 sequence at s[i], or 0.
+// The length of the well-formed UTF-8 sequence at s[i] (RFC 3629: no overlong forms, no
+// surrogates, nothing above U+10FFFF), or 0.
 std::size_t utf8_length(std::string_view s, std::size_t i) {
-  const auto u = static_cast<unsigned char>(s[i]);
-  std::size_t n = u >= 0xf0 && u <= 0xf4 ? 4 : u >= 0xe0 ? 3 : u >= 0xc2 && u <= 0xdf ? 2 : 0;
-  if (n == 0 || i + n > s.size()) return 0;
-  for (std::size_t k = 1; k < n; ++k)
-    if ((static_cast<unsigned char>(s[i + k]) & 0xc0) != 0x80) return 0;
+  const auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[i + k]); };
+  const auto u = b(0);
+  std::size_t n = 0;
+  unsigned char lo = 0x80, hi = 0xbf;  // the allowed range of the second byte
+  if (u >= 0xc2 && u <= 0xdf) {
+    n = 2;
+  } else if (u >= 0xe0 && u <= 0xef) {
+    n = 3;
+    if (u == 0xe0) lo = 0xa0;
+    if (u == 0xed) hi = 0x9f;
+  } else if (u >= 0xf0 && u <= 0xf4) {
+    n = 4;
+    if (u == 0xf0) lo = 0x90;
+    if (u == 0xf4) hi = 0x8f;
+  }
+  if (n == 0 || i + n > s.size() || b(1) < lo || b(1) > hi) return 0;
+  for (std::size_t k = 2; k < n; ++k)
+    if ((b(k) & 0xc0) != 0x80) return 0;
   return n;
 }
 

@@ -2,6 +2,7 @@
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
+#include <caf/blocking_actor.hpp>
 #include <caf/type_erased_tuple.hpp>
 
 #include <spdlog/async.h>
@@ -218,7 +219,11 @@ void message_log::delivered(caf::actor_id receiver, const caf::strong_actor_ptr&
         !(from_label && contains(settings_.actors, from_label->kind)))
       return;
     line += ",\"from\":";
-    if (from) {
+    if (from && !from_label && dynamic_cast<caf::blocking_actor*>(sender->get())) {
+      // A scoped actor: the process's own call into the actors (client.cpp, a test).
+      actor_label caller{"client", {}, {}};
+      append_actor(line, from, &caller);
+    } else if (from) {
       append_actor(line, from, from_label);
     } else if (to_label && to_label->kind == "peer") {
       // No sender: the connection's asio side, which is not an actor.

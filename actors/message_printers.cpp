@@ -8,7 +8,6 @@
 #include <typeindex>
 #include <unordered_map>
 
-#include "actors/local_types_tmp.hpp"
 #include "actors/message_json.hpp"
 #include "actors/message_types.hpp"
 
@@ -76,10 +75,14 @@ const printer* find(const caf::type_erased_tuple& content, std::size_t pos) {
 }
 
 void append_error(std::string& out, const caf::error& e) {
-  out += e ? "{\"code\":" + std::to_string(e.code()) + ",\"category\":\"" +
-                 caf::to_string(e.category()) + "\",\"context\":"
-           : "{\"code\":0,\"category\":\"none\",\"context\":";
-  append_json_string(out, caf::to_string(e.context()));
+  if (!e) {  // none: CAF 0.17's context() dereferences the missing data
+    out += "{\"code\":0,\"category\":\"none\",\"context\":\"\"}";
+    return;
+  }
+  out += "{\"code\":" + std::to_string(e.code()) + ",\"category\":\"" +
+         caf::to_string(e.category()) + "\",\"context\":";
+  // to_string of an empty message dereferences its null data too.
+  append_json_string(out, e.context().empty() ? std::string() : caf::to_string(e.context()));
   out += '}';
 }
 

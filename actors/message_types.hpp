@@ -4,6 +4,7 @@
 // 0.17 when it crosses nodes, so a new message in messages.hpp gets a line here.
 #pragma once
 
+#include "actors/disk_threads.hpp"
 #include "actors/messages.hpp"
 
 namespace actorrent {
@@ -89,6 +90,21 @@ void for_each_message_type(F&& f) {
   f(message_type_tag<torrent_stopped>{}, "torrent_stopped");
   f(message_type_tag<std::vector<block_request>>{}, "std::vector<block_request>");
   f(message_type_tag<piece_write_failed>{}, "piece_write_failed");
+}
+
+// Calls f(message_type_tag<T>{}, "name") for each local-only message type T: never
+// serialized (they carry pooled buffers or functions), so not registered with CAF; the
+// message log prints them through their describe() overloads.
+template <class F>
+void for_each_local_message_type(F&& f) {
+  f(message_type_tag<block_write>{}, "block_write");
+  f(message_type_tag<block_read_result>{}, "block_read_result");
+  f(message_type_tag<blocks_read>{}, "blocks_read");
+  f(message_type_tag<add_torrent>{}, "add_torrent");
+  f(message_type_tag<peer_blocks_in>{}, "peer_blocks_in");
+  f(message_type_tag<blocks_arrived>{}, "blocks_arrived");
+  f(message_type_tag<block_writes>{}, "block_writes");
+  f(message_type_tag<disk_job>{}, "disk_job");
 }
 
 }  // namespace actorrent

@@ -939,6 +939,62 @@ typename Inspector::result_type inspect(Inspector& f, piece_write_failed& x) {
   return f(caf::meta::type_name("piece_write_failed"), field("piece"), x.piece);
 }
 
+// ---- local-only messages: what the message log writes ----
+// They carry pooled buffers and never cross nodes, so CAF never serializes them (no
+// `inspect`); `describe` is what the log prints: every field, a buffer by its size.
+
+template <class Inspector>
+void describe(Inspector& f, received_block& x) {
+  f(field("index"), x.index, field("begin"), x.begin, field("data"), x.data, field("credit"),
+    x.credit);
+}
+
+template <class Inspector>
+void describe(Inspector& f, block_write& x) {
+  f(field("peer"), x.peer, field("piece"), x.piece, field("offset"), x.offset, field("data"),
+    x.data, field("credit"), x.credit, field("ack_to"), x.ack_to);
+}
+
+template <class Inspector>
+void describe(Inspector& f, block_read_result& x) {
+  f(field("piece"), x.piece, field("offset"), x.offset, field("data"), x.data, field("ok"), x.ok,
+    field("error"), x.error);
+}
+
+template <class Inspector>
+void describe(Inspector& f, blocks_read& x) {
+  f(field("results"), x.results);
+}
+
+template <class Inspector>
+void describe(Inspector& f, peer_blocks_in& x) {
+  f(field("blocks"), x.blocks, field("credit"), x.credit);
+}
+
+template <class Inspector>
+void describe(Inspector& f, arrived_block& x) {
+  f(field("block"), x.block, field("data"), x.data, field("credit"), x.credit);
+}
+
+template <class Inspector>
+void describe(Inspector& f, blocks_arrived& x) {
+  f(field("peer"), x.peer, field("blocks"), x.blocks, field("ack_to"), x.ack_to);
+}
+
+template <class Inspector>
+void describe(Inspector& f, block_writes& x) {
+  f(field("peer"), x.peer, field("blocks"), x.blocks, field("ack_to"), x.ack_to);
+}
+
+template <class Inspector>
+void describe(Inspector& f, add_torrent& x) {
+  std::string name = x.params.torrent ? x.params.torrent->name : std::string();
+  std::string hash = x.params.torrent ? x.params.torrent->info_hash.hex() : std::string();
+  std::string dir = x.params.download_dir.string();
+  f(field("name"), name, field("info_hash"), hash, field("download_dir"), dir, field("peers"),
+    x.params.peers, field("seed"), x.params.seed);
+}
+
 }  // namespace actorrent
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(actorrent::block_write)

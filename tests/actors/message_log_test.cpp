@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <random>
 #include <string>
 #include <thread>
 #include <vector>
@@ -111,6 +112,19 @@ TEST_CASE("message json: any bytes give valid JSON, long strings are cut", "[mes
   append_json_string(out, binary);
   auto parsed = nlohmann::json::parse(out);  // throws on invalid JSON or UTF-8
   CHECK(parsed.get<std::string>().find("é\"\\") != std::string::npos);
+  // Random bytes, biased towards UTF-8 lead and continuation bytes: always valid JSON.
+  std::mt19937 rng(42);
+  const unsigned char interesting[] = {0x00, 0x1f, 0x22, 0x5c, 0x7f, 0x80, 0xbf, 0xc0, 0xc2,
+                                       0xdf, 0xe0, 0xed, 0xef, 0xf0, 0xf4, 0xf5, 0xff, 0xa0};
+  for (int round = 0; round < 20000; ++round) {
+    std::string bytes(rng() % 12, '\0');
+    for (auto& c : bytes)
+      c = static_cast<char>(rng() % 3 ? interesting[rng() % sizeof interesting] : rng() % 256);
+    std::string json;
+    append_json_string(json, bytes);
+    INFO(json);
+    REQUIRE_NOTHROW(nlohmann::json::parse(json));
+  }
   std::string long_text(5000, 'x');
   out.clear();
   append_json_string(out, long_text);

@@ -43,15 +43,16 @@ def write_random(path, size, seed):
 def read_log(path):
     """Every record of the log at `path`, and the lines that were not JSON objects."""
     records, bad = [], []
-    with open(path, encoding="utf-8") as f:
-        for n, line in enumerate(f, 1):
+    with open(path, "rb") as f:
+        for n, raw in enumerate(f, 1):
             try:
+                line = raw.decode("utf-8")
                 obj = json.loads(line)
                 if not isinstance(obj, dict) or "t" not in obj or "event" not in obj:
                     raise ValueError("no t or event")
                 records.append(obj)
-            except ValueError as e:
-                bad.append(f"line {n}: {e}: {line[:200]}")
+            except ValueError as e:  # UnicodeDecodeError too
+                bad.append(f"line {n}: {e}: {raw[:300]!r}")
     return records, bad
 
 
@@ -163,7 +164,7 @@ def main():
             peers = [m for m in records if m["event"] == "message" and m["to"]["kind"] == "peer"]
             r.check(peers and all(m["to"].get("torrent") == torrent_hex and m["to"].get("peer") for m in peers),
                     "messages to a peer actor name its torrent and its address")
-            raw = open(log, encoding="utf-8").read()
+            raw = open(log, encoding="utf-8", errors="replace").read()
             writes = messages(records, "block_writes")
             r.check(writes and all(b["data"] == {"bytes": 16384} for m in writes for b in m["fields"]["blocks"]),
                     "blocks are logged by size only ({\"bytes\": 16384}), never their payload",

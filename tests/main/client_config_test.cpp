@@ -411,7 +411,7 @@ TEST_CASE("config: tracker, logging, message_log") {
   CHECK(error_of(R"({"message_log": {"actors": ["peer", "perr"]}})") ==
         "test.json: message_log.actors[1]: expected a list of names among choker client "
         "disk_thread disk_writer listener peer piece_manager rate_limiter session socket torrent "
-        "tracker, got \"perr\"");
+        "tracker, got string \"perr\"");
   CHECK(error_of(R"({"message_log": {"sample": {"picked": 0}}})") ==
         "test.json: message_log.sample.picked: expected an integer 1..2^30, got 0");
   CHECK(error_of(R"({"message_log": "m.log"})").find("message_log") != std::string::npos);
