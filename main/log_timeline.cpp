@@ -124,7 +124,7 @@ h1 { font-size: 16px; margin: 0 0 4px; }
 #controls button { font: inherit; padding: 1px 8px; margin-right: 4px; }
 #controls span { color: #555; margin-left: 8px; }
 #scroll { flex: 1; overflow: auto; position: relative; }
-#grid { display: grid; grid-template-columns: var(--label-w) max-content; grid-template-rows: var(--axis-h) max-content; }
+#grid { display: grid; width: max-content; min-width: 100%; grid-template-columns: var(--label-w) max-content; grid-template-rows: var(--axis-h) max-content; }
 #corner { position: sticky; top: 0; left: 0; z-index: 4; background: #f6f7f9; border-right: 1px solid #bbb; border-bottom: 1px solid #bbb; padding: 4px 6px; font-size: 11px; color: #555; }
 #axis { position: sticky; top: 0; z-index: 3; background: #f6f7f9; border-bottom: 1px solid #bbb; }
 #labels { position: sticky; left: 0; z-index: 2; background: #fff; border-right: 1px solid #bbb; }
@@ -172,7 +172,7 @@ const char* page_script = R"PAGE(</script>
   var css = getComputedStyle(document.documentElement);
   var LANE_H = parseInt(css.getPropertyValue('--lane-h'), 10) || 22;
   var AXIS_H = parseInt(css.getPropertyValue('--axis-h'), 10) || 46;
-  var PAD = 30;
+  var PAD = 50;
   var scroll = document.getElementById('scroll');
   var labels = document.getElementById('labels');
   var plot = document.getElementById('plot');
@@ -394,7 +394,7 @@ const char* page_script = R"PAGE(</script>
   document.getElementById('zoom-fit').addEventListener('click', function () { width = fitWidth(); render(); });
 
   render();
-  // #probe=N shows message N's tooltip, as hovering it does (for tests and links).
+  // #probe=N shows message N's tooltip, as hovering it does (for tests).
   var probeMatch = /probe=(\d+)/.exec(location.hash);
   if (probeMatch) {
     var n = parseInt(probeMatch[1], 10);
@@ -405,6 +405,12 @@ const char* page_script = R"PAGE(</script>
         break;
       }
   }
+  // #at=SECONDS scrolls to that many seconds after the window's start.
+  var atMatch = /at=([0-9.]+)/.exec(location.hash);
+  if (atMatch) scroll.scrollLeft = Math.max(0, X(parseFloat(atMatch[1]) * 1e6) - PAD);
+  // Where the lane labels are once scrolled: they stay at the left edge (for tests).
+  document.body.dataset.scrollLeft = Math.round(scroll.scrollLeft);
+  document.body.dataset.labelsLeft = Math.round(labels.getBoundingClientRect().left);
   document.body.dataset.rendered = 'yes';
 })();
 </script>

@@ -147,7 +147,7 @@ TEST_CASE(
   CHECK(lazy.matches(have()));          // exactly 1 s after it
 }
 
-TEST_CASE("log filter: --grep searches the raw line; filters combine with AND") {
+TEST_CASE("log filter: --grep searches the raw line - filters combine with AND") {
   CHECK(make({{}, {}, {}, {}, {"\"piece\":3"}, "", ""}).matches(picked()));
   CHECK_FALSE(make({{}, {}, {}, {}, {"\"piece\":7"}, "", ""}).matches(picked()));
   CHECK(make({{}, {}, {}, {}, {"nothing", "pi[c]ked"}, "", ""}).matches(picked()));

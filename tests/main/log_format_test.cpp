@@ -10,7 +10,7 @@ using actorrent::test::event_line;
 using actorrent::test::message_line;
 using actorrent::test::t0;
 
-TEST_CASE("log format: times with microseconds; actors as kind#id@peer") {
+TEST_CASE("log format: times with microseconds - actors as kind#id@peer") {
   CHECK(format_time(t0 + 123, true) == "2025-11-21 13:00:00.000123Z");
   CHECK(format_time(t0 + 1999999, true) == "2025-11-21 13:00:01.999999Z");
   auto local = format_time(t0 + 5);

@@ -149,7 +149,7 @@ TEST_CASE(
   CHECK(error.find("nope.jsonl") != std::string::npos);
 }
 
-TEST_CASE("log records: several FILEs are merged by time; malformed lines warn with file:line") {
+TEST_CASE("log records: several FILEs are merged by time - malformed lines warn with file:line") {
   test::temp_dir dir("actorrent-log");
   auto a = (dir.path / "seed.jsonl").string();
   auto b = (dir.path / "leech.jsonl").string();

@@ -35,7 +35,7 @@ const auto sock = actor("socket", 0, test::torrent_a, "127.0.0.1:6001");
 
 }  // namespace
 
-TEST_CASE("log timeline: lanes grouped session, torrent, parts, peers; arrows coloured by type") {
+TEST_CASE("log timeline: lanes grouped session, torrent, parts, peers - arrows coloured by type") {
   timeline_builder b(5000);
   b.add(test::parse(event_line(t0, "spawned", session)));
   b.add(test::parse(event_line(t0 + 10, "spawned", p11, {{"parent", torrent}})));  // peers first

@@ -77,7 +77,7 @@ TEST_CASE("log tree: before any restart, every actor alive under its supervisor"
         "   └─ peer#11 9f3c01ab 127.0.0.1:6002\n");
 }
 
-TEST_CASE("log tree: after a restart the new actor carries the count; the old one is gone") {
+TEST_CASE("log tree: after a restart the new actor carries the count - the old one is gone") {
   auto t = tree_at(3.5);
   CHECK(t.alive() == 6);
   CHECK(t.terminated() == 1);
@@ -89,7 +89,7 @@ TEST_CASE("log tree: after a restart the new actor carries the count; the old on
         std::string::npos);
 }
 
-TEST_CASE("log tree: at the end, the second restart; --all shows the terminated") {
+TEST_CASE("log tree: at the end, the second restart - --all shows the terminated") {
   auto t = tree_at(100);
   CHECK(t.alive() == 5);
   CHECK(t.terminated() == 3);
