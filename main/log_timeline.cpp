@@ -394,14 +394,17 @@ const char* page_script = R"PAGE(</script>
   document.getElementById('zoom-fit').addEventListener('click', function () { width = fitWidth(); render(); });
 
   render();
-  // #probe=N shows message N's tooltip, as hovering it does (for tests).
+  // #probe=N shows the tooltip a pointer on message N's arrow shows (for tests).
   var probeMatch = /probe=(\d+)/.exec(location.hash);
   if (probeMatch) {
     var n = parseInt(probeMatch[1], 10);
     for (var i = 0; i < items.length; i++)
       if (items[i][3] === 'm' && items[i][4] === n) {
+        // Through the pointer's hit test, at the middle of the arrow.
+        var px = items[i][0], py = (items[i][1] + items[i][2]) / 2;
+        var found = hit(px, py);
         var r = plot.getBoundingClientRect();
-        showTip(items[i], r.left + items[i][0], r.top + items[i][1]);
+        if (found) showTip(found, r.left + px, r.top + py);
         break;
       }
   }

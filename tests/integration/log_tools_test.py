@@ -452,7 +452,7 @@ def check_timeline(r, binary, log, recs, tmp):
     tip = re.search(r'<div id="tip" style="[^"]*display: block[^"]*">(.*?)</div></div>', res.stdout, re.S)
     first = msgs[0]
     r.check(tip and first["type"] in tip.group(1) and "2025-11-21 13:00:00.09" in tip.group(1)
-            and "torrent#5 → tracker#6" in tip.group(1),
+            and "torrent#5 → tracker#6" in tip.group(1) and "event=started left=1000000" in tip.group(1),
             "chromium: the hover tooltip shows time, type, from → to and fields",
             tip.group(1)[:300] if tip else res.stdout[-300:])
 
