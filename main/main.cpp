@@ -6,6 +6,7 @@
 #include "main/create_command.hpp"
 #include "main/exit_codes.hpp"
 #include "main/info_command.hpp"
+#include "main/log_command.hpp"
 #include "main/session_commands.hpp"
 #include "main/split_command.hpp"
 #include "main/tracker_command.hpp"
@@ -22,6 +23,7 @@ int main(int argc, char** argv) {
   actorrent::add_split_command(app);
   actorrent::add_tracker_command(app);
   actorrent::add_session_commands(app);
+  actorrent::add_log_command(app);
   try {
     app.parse(argc, argv);
   } catch (const actorrent::command_result& r) {

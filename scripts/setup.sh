@@ -12,6 +12,8 @@ packages=(
   libcurl4-openssl-dev libcli11-dev
   # real peers, trackers and torrent creators used by the integration tests
   python3-libtorrent aria2 transmission-cli opentracker mktorrent
+  # renders the `actorrent log timeline` page in the log tools test
+  chromium
 )
 
 missing=()
