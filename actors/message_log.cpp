@@ -10,6 +10,8 @@
 #include <spdlog/details/periodic_worker.h>
 #include <spdlog/sinks/rotating_file_sink.h>
 
+#include <unistd.h>
+
 #include <chrono>
 #include <system_error>
 
@@ -85,6 +87,7 @@ expected<std::shared_ptr<message_log>, std::string> message_log::open(
   log->settings_ = std::move(settings);
   for (const auto& [type, every] : log->settings_.sample)
     log->policy_for(type).every = every;
+  log->write_started();
   return log;
 }
 
@@ -93,6 +96,38 @@ message_log::~message_log() {
   if (logger_) logger_->flush();
   logger_.reset();
   pool_.reset();  // joins the writer thread once the queue is written
+}
+
+// What this run records, for a reader to know its counts are partial.
+void message_log::write_started() {
+  auto names = [](std::string& out, const std::vector<std::string>& list) {
+    out += '[';
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      if (i > 0) out += ',';
+      append_json_string(out, list[i]);
+    }
+    out += ']';
+  };
+  std::string line;
+  begin_line(line, "log_started");
+  line += ",\"pid\":" + std::to_string(::getpid()) + ",\"version\":";
+  append_json_string(line, ACTORRENT_VERSION);
+  line += ",\"filters\":{\"actors\":";
+  names(line, settings_.actors);
+  line += ",\"types\":";
+  names(line, settings_.types);
+  line += ",\"exclude_types\":";
+  names(line, settings_.exclude_types);
+  line += ",\"sample\":{";
+  bool first = true;
+  for (const auto& [type, every] : settings_.sample) {
+    if (!first) line += ',';
+    first = false;
+    append_json_string(line, type);
+    line += ':' + std::to_string(every);
+  }
+  line += "}}";
+  write_line(std::move(line));
 }
 
 void message_log::flush() {

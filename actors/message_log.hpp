@@ -73,6 +73,7 @@ class message_log {
   struct type_policy;
   message_log() = default;
   void write_line(std::string&& line);
+  void write_started();
   void append_actor(std::string& out, caf::actor_id id, const actor_label* label) const;
   const actor_label* find(caf::actor_id id) const;  // under mutex_
   type_policy& policy_for(const std::string& type);

@@ -15,7 +15,7 @@
 int main(int argc, char** argv) {
   CLI::App app{"actorrent: a BitTorrent client and tracker built on the actor model"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", "actorrent 0.1.0");
+  app.set_version_flag("--version", "actorrent " ACTORRENT_VERSION);
   actorrent::add_info_command(app);
   actorrent::add_announce_command(app);
   actorrent::add_create_command(app);

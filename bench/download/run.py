@@ -52,6 +52,8 @@ import swarm_util as su  # noqa: E402
 LT_PYTHON = "/usr/bin/python3"  # Debian's interpreter: the libtorrent binding (REAL-PEERS.md)
 LT_CLIENT = os.path.join(HERE, "lt_client.py")
 CLIENTS = ("actorrent", "libtorrent-default", "libtorrent-hp", "aria2c", "transmission")
+# --log-cost: what the message log costs (issue "Actor message logs"), against plain actorrent.
+LOG_COST_CLIENTS = ("actorrent", "actorrent-notap", "actorrent-log")
 MiB = 1024 * 1024
 TICK = os.sysconf("SC_CLK_TCK")
 
@@ -241,6 +243,12 @@ class Bench:
     def command(self, client, out, port):
         if client == "actorrent":
             return [self.a.actorrent, "download", self.torrent, "-o", out, "--quiet", "--listen-port", str(port)], None
+        if client == "actorrent-notap":  # built without the message-log tap
+            return [self.a.actorrent_notap, "download", self.torrent, "-o", out, "--quiet", "--listen-port",
+                    str(port)], None
+        if client == "actorrent-log":  # the message log on, default filters
+            return [self.a.actorrent, "download", self.torrent, "-o", out, "--quiet", "--listen-port", str(port),
+                    "--message-log", out + ".msgs.jsonl"], None
         if client in ("libtorrent-default", "libtorrent-hp"):
             kind = "default" if client == "libtorrent-default" else "high-performance"
             return [LT_PYTHON, LT_CLIENT, "download", self.torrent, "-o", out, "--settings", kind,
@@ -280,8 +288,12 @@ class Bench:
         m["mib_s"] = self.a.size / m["wall_s"] if m["wall_s"] > 0 else 0
         if not m["data_ok"]:
             m["log"] = su.tail(self.path(f"{client}-{run}.log"), 600)
+        if client == "actorrent-log" and os.path.exists(out + ".msgs.jsonl"):
+            m["log_mib"] = os.path.getsize(out + ".msgs.jsonl") / MiB
+            with open(out + ".msgs.jsonl", "rb") as f:
+                m["log_lines"] = sum(1 for _ in f)
         shutil.rmtree(out, ignore_errors=True)
-        for extra in (out + ".config", out + ".done", out + ".finish.sh"):
+        for extra in (out + ".config", out + ".done", out + ".finish.sh", out + ".msgs.jsonl"):
             if os.path.isdir(extra):
                 shutil.rmtree(extra, ignore_errors=True)
             elif os.path.exists(extra):
@@ -351,6 +363,50 @@ def fmt(v, spec):
     return format(v, spec) if v is not None else "-"
 
 
+def log_cost_report(a, results, summary, status):
+    """The message log's cost: plain actorrent (the tap built in, the log off) against the build
+    without the tap (target: within 2 %), and the log on with default filters against off
+    (target: at least 70 % of the throughput)."""
+    base, notap, logged = (summary.get(c) for c in LOG_COST_CLIENTS)
+    if not (base and notap and logged and base["mib_s"] and notap["mib_s"] and logged["mib_s"]):
+        print("log cost: a row has no successful run")
+        return 1
+    lines = [r["log_lines"] for r in results["actorrent-log"] if r.get("log_lines")]
+    mib = [r["log_mib"] for r in results["actorrent-log"] if r.get("log_mib")]
+    print()
+    off = base["mib_s"] / notap["mib_s"]
+    on = logged["mib_s"] / base["mib_s"]
+    print(f"log off (tap built in) / no tap: throughput {off:.3f}, CPU {base['cpu_s'] / notap['cpu_s']:.3f}")
+    print(f"log on (default filters) / off:  throughput {on:.3f}, CPU {logged['cpu_s'] / base['cpu_s']:.3f}; "
+          f"{statistics.median(lines) if lines else 0:.0f} lines, {statistics.median(mib) if mib else 0:.1f} MiB "
+          f"of log per download")
+    targets = {"log off within 2 % of a build without the tap": (off >= 0.98, f"{off:.3f}"),
+               "log on keeps at least 70 % of the throughput": (on >= 0.70, f"{on:.3f}")}
+    for t, (met, detail) in targets.items():
+        print(f"target: {t}: {'met' if met else 'NOT met'} ({detail})")
+        if not met:
+            status = 1
+    if a.json:
+        with open(a.json, "w") as f:
+            json.dump({"size_mib": a.size, "runs": a.runs, "summary": summary, "log_cost": {"off": off, "on": on}},
+                      f, indent=2)
+    return status
+
+
+def notap_binary():
+    """build/notap/main/actorrent: the same sources without the message-log tap, configured and
+    built here when missing (ccache makes a rebuild cheap)."""
+    build = os.path.join(ROOT, "build", "notap")
+    binary = os.path.join(build, "main", "actorrent")
+    if not os.path.exists(os.path.join(build, "build.ninja")):
+        subprocess.run(["cmake", "-S", ROOT, "-B", build, "-G", "Ninja", "-DCMAKE_BUILD_TYPE=Release",
+                        "-DACTORRENT_MESSAGE_TAP=OFF", "-DACTORRENT_TESTS=OFF", "-DACTORRENT_BENCH=OFF",
+                        "-DCMAKE_CXX_COMPILER_LAUNCHER=ccache"], check=True, stdout=subprocess.DEVNULL)
+    print("bench/download: building build/notap (actorrent without the message-log tap)", flush=True)
+    subprocess.run(["cmake", "--build", build, "--target", "actorrent"], check=True, stdout=subprocess.DEVNULL)
+    return binary
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--size", type=int, default=1024, help="MiB (default 1024)")
@@ -363,6 +419,11 @@ def main():
     ap.add_argument("--json", help="write a JSON summary here")
     ap.add_argument("--workdir", help="use this directory (kept)")
     ap.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    ap.add_argument("--log-cost", action="store_true",
+                    help="measure the message log's cost instead: actorrent, a build without the tap "
+                         "(build/notap, made on demand), and the log on with default filters")
+    ap.add_argument("--actorrent-notap", default=None, help="the binary built with -DACTORRENT_MESSAGE_TAP=OFF "
+                                                            "(default: build/notap/main/actorrent, built if missing)")
     a = ap.parse_args()
     if a.actorrent is None:
         for cand in ("build/release/main/actorrent", "build/main/actorrent"):
@@ -372,8 +433,11 @@ def main():
     if not a.actorrent or not os.access(a.actorrent, os.X_OK):
         sys.exit("bench/download: no actorrent binary (scripts/setup.sh release builds it; or --actorrent PATH)")
     a.actorrent = os.path.abspath(a.actorrent)
-    a.clients = [c for c in a.clients.split(",") if c]
-    unknown = set(a.clients) - set(CLIENTS)
+    a.clients = list(LOG_COST_CLIENTS) if a.log_cost else [c for c in a.clients.split(",") if c]
+    if a.log_cost:
+        a.no_seeding = True
+        a.actorrent_notap = a.actorrent_notap or notap_binary()
+    unknown = set(a.clients) - set(CLIENTS) - set(LOG_COST_CLIENTS)
     if unknown:
         sys.exit(f"bench/download: unknown clients {sorted(unknown)}")
     missing = [t for t, c in (("aria2c", "aria2c"), ("transmission-cli", "transmission")) if c in a.clients
@@ -428,6 +492,8 @@ def main():
               f"{fmt(s['peak_rss_mib'], '13.1f')} {fmt(s['peak_anon_mib'], '13.1f')} {s['ok_runs']:>5d}/{len(runs)}")
     status = 0 if all(s["ok_runs"] == len(results[c]) for c, s in summary.items()) else 1
     ratios, targets = {}, {}
+    if a.log_cost:
+        return log_cost_report(a, results, summary, status)
     ours = summary.get("actorrent")
     if ours and ours["wall_s"] is not None:
         print()

@@ -247,7 +247,11 @@ TEST_CASE("message log: supervision and wire events; rotation keeps every line",
     for (auto& l : read_lines(f))
       all.push_back(std::move(l));  // throws on a bad line
   }
-  REQUIRE(all.size() == 205);
+  REQUIRE(all.size() == 206);
+  CHECK(all[0]["event"] == "log_started");
+  CHECK(all[0]["pid"] == ::getpid());
+  CHECK(all[0]["filters"]["sample"].is_object());
+  all.erase(all.begin());
   CHECK(all[0]["event"] == "spawned");
   CHECK(all[1]["parent"]["id"] == 10);
   CHECK(all[2]["event"] == "terminated");

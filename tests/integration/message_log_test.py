@@ -23,6 +23,7 @@ import filecmp
 import json
 import os
 import random
+import subprocess
 import sys
 import tempfile
 import time
@@ -113,6 +114,34 @@ def restart_story(records):
     return None
 
 
+def tools_on_real_log(binary, tmp, log, records, r):
+    """`actorrent log` on this download's own log agrees with what the file says."""
+    def run(*args):
+        p = subprocess.run([binary, "log", *args], capture_output=True, text=True, timeout=60)
+        return p.returncode, p.stdout, p.stderr
+
+    rc, out, err = run("show", log, "--type", "piece_checked", "--json")
+    shown = [json.loads(x) for x in out.splitlines() if x.strip()]
+    r.check(rc == 0 and len(shown) == len(messages(records, "piece_checked")) == 64,
+            f"log show --type piece_checked: {len(shown)} lines, as in the file", err[-300:])
+    rc, out, err = run("stats", log, "--json")
+    stats = json.loads(out) if rc == 0 else {}
+    restarts = sum(1 for x in records if x["event"] == "restarted" and x["actor"]["kind"] == "peer")
+    r.check(rc == 0 and json.dumps(stats).count('"peer"') > 0 and str(restarts) in out,
+            f"log stats --json counts the {restarts} peer restarts", (out or err)[-400:])
+    last_restart = max(x["t"] for x in records if x["event"] == "restarted")
+    rc, out, err = run("tree", log, "--at", str(last_restart))
+    new_id = [x for x in records if x["event"] == "restarted" and x["t"] == last_restart][0]["actor"]["id"]
+    r.check(rc == 0 and f"peer#{new_id}" in out and "piece_manager#" in out and "restarts" in out,
+            f"log tree at the last restart shows peer#{new_id} under the torrent with its restarts",
+            (out or err)[-600:])
+    html = os.path.join(tmp, "timeline.html")
+    rc, out, err = run("timeline", log, "--html", html)
+    page = open(html, encoding="utf-8").read() if rc == 0 else ""
+    r.check(rc == 0 and "piece_manager#" in page and "disk_writer#" in page,
+            f"log timeline --html draws this download's lanes ({len(page)} bytes)", err[-300:])
+
+
 def download(binary, tmp, name, torrent, seed_port, cfg, log):
     out = os.path.join(tmp, "out-" + name)
     cfg_path = os.path.join(tmp, name + ".json")
@@ -157,6 +186,9 @@ def main():
             r.check(len(records) > 1000 and not bad,
                     f"the log has {len(records)} records, each one JSON object with t and event",
                     "\n".join(bad[:5]))
+            r.check(records and records[0]["event"] == "log_started" and records[0]["filters"]["sample"] == {},
+                    "the first line says what the run records (log_started, no sampling)",
+                    json.dumps(records[0]) if records else "")
             kinds = {rec[k]["kind"] for rec in records for k in ("from", "to", "actor") if k in rec}
             r.check({"session", "torrent", "piece_manager", "disk_writer", "choker", "peer", "socket"} <= kinds,
                     f"the actors are named: {sorted(kinds)}")
@@ -196,6 +228,8 @@ def main():
             r.check(hs and bf and all(x["fields"]["peer_id"] for x in hs),
                     f"wire summaries: {len(hs)} handshakes (client {hs[0]['fields']['client'] if hs else '?'}),"
                     f" {len(bf)} bitfields / have_all from the seeder")
+
+            tools_on_real_log(binary, tmp, log, records, r)
 
             log2 = os.path.join(tmp, "sampled.jsonl")
             rc, out, dl = download(binary, tmp, "sampled", torrent, port, {}, log2)
