@@ -31,6 +31,7 @@ target is missed or a run failed.
 
 Usage: bench/download/run.py [--size MIB] [--runs N] [--actorrent PATH] [--json OUT]
                              [--clients a,b,...] [--no-seeding] [--workdir DIR] [--keep]
+       bench/download/run.py --log-cost [--runs N]   # the message log's cost (see README.md)
 """
 import argparse
 import datetime
@@ -374,6 +375,9 @@ def log_cost_report(a, results, summary, status):
     lines = [r["log_lines"] for r in results["actorrent-log"] if r.get("log_lines")]
     mib = [r["log_mib"] for r in results["actorrent-log"] if r.get("log_mib")]
     print()
+    for c in LOG_COST_CLIENTS:  # the noise, next to the medians
+        speeds = sorted(r["mib_s"] for r in results[c] if r.get("data_ok"))
+        print(f"{c:22s} MiB/s per run {speeds[0]:.0f}-{speeds[-1]:.0f}")
     off = base["mib_s"] / notap["mib_s"]
     on = logged["mib_s"] / base["mib_s"]
     print(f"log off (tap built in) / no tap: throughput {off:.3f}, CPU {base['cpu_s'] / notap['cpu_s']:.3f}")
