@@ -108,11 +108,25 @@ class field_checker {
   void check_nested() {
     if constexpr (is_vector<U>::value) {
       check_nested<typename U::value_type>();
-    } else if constexpr (std::is_class<U>::value && !is_caf_value<U>::value && has_inspect<U>(0)) {
+    } else if constexpr (std::is_class<U>::value && !is_caf_value<U>::value &&
+                         (has_inspect<U>(0) || has_describe<U>(0))) {
       check_type<U>(reports_);
     }
   }
 
+ public:
+  // Local-only messages say what the log prints of them in describe(), not inspect().
+  template <class U>
+  static constexpr auto has_describe(int)
+      -> decltype(describe(std::declval<field_checker&>(), std::declval<U&>()), bool()) {
+    return true;
+  }
+  template <class U>
+  static constexpr bool has_describe(...) {
+    return false;
+  }
+
+ private:
   template <class U>
   static constexpr auto has_inspect(int)
       -> decltype(inspect(std::declval<field_checker&>(), std::declval<U&>()), bool()) {
@@ -142,7 +156,10 @@ void check_type(report_map& reports) {
     type_report& report = it->second;  // std::map: stays valid while nested types are added
     T value{};
     field_checker f{reports, report};
-    inspect(f, value);
+    if constexpr (field_checker::has_describe<T>(0))
+      describe(f, value);
+    else
+      inspect(f, value);
   }
 }
 
@@ -173,6 +190,16 @@ TEST_CASE("every field of every registered message type has a unique name", "[me
   CHECK(report_of<torrent_parts>(reports).values == 5);
   CHECK(report_of<torrent_progress>(reports).values == 19);
   CHECK(report_of<tracker_completed>(reports).values == 0);
+}
+
+TEST_CASE("every field of every local-only message type has a unique name", "[messages]") {
+  report_map reports;
+  for_each_local_message_type(
+      [&](auto tag, const char*) { check_type<typename decltype(tag)::type>(reports); });
+  check_reports(reports);
+  CHECK(report_of<blocks_arrived>(reports).values == 3);
+  CHECK(report_of<arrived_block>(reports).values == 3);  // reached through blocks_arrived
+  CHECK(report_of<disk_job>(reports).values == 1);
 }
 
 TEST_CASE("a registered message's type_name is the name it is registered under", "[messages]") {
