@@ -112,7 +112,7 @@ class metadata_download {
 
   const sha1_hash& info_hash() const { return info_hash_; }
   std::int64_t metadata_size() const { return size_; }
-  std::uint32_t num_pieces() const { return static_cast<std::uint32_t>(pieces_.size()); }
+  std::uint32_t num_pieces() const { return metadata_piece_count(size_); }
   std::uint32_t pieces_received() const { return received_count_; }
   std::uint32_t hash_failures() const { return hash_failures_; }
   bool is_banned(peer_key peer) const { return banned_.count(peer) != 0; }
