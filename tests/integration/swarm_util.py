@@ -337,15 +337,16 @@ class ClientProcess:
 
 
 class Downloader(ClientProcess):
-    """`actorrent download TORRENT -o OUT --json-progress [--peer P]... [--listen-port N] EXTRA`."""
+    """`actorrent download TORRENT -o OUT --json-progress [--peer P]... --listen-port N EXTRA`;
+    without a port, a free one (0): tests run in parallel, the default 6881 is one port for all."""
 
     def __init__(self, binary, torrent, out, workdir, label, peers=(), listen_port=None, extra=()):
         os.makedirs(out, exist_ok=True)
         cmd = [binary, "download", torrent, "-o", out, "--json-progress"]
         for p in peers:
             cmd += ["--peer", p]
-        if listen_port is not None:
-            cmd += ["--listen-port", str(listen_port)]
+        if not any(str(e) == "--listen-port" for e in extra):
+            cmd += ["--listen-port", str(listen_port if listen_port is not None else 0)]
         super().__init__(cmd + list(extra), workdir, label)
 
 
