@@ -38,9 +38,11 @@ build() {
   local args=(-G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
   case $kind in
     release) ;;
-    # -g1: line tables for the sanitizers' reports, without the full debug info (-g), which
-    # made these compiles ~10 % slower.
-    asan) args+=(-DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG=-g1 -DACTORRENT_SANITIZE=ON -DACTORRENT_BENCH=OFF) ;;
+    # clang: it compiles the CAF-heavy files ~20 % faster than GCC at -O0 with the sanitizers
+    # (and the Release build stays GCC, so the suite sees both compilers' warnings). -g1: line
+    # tables for the sanitizers' reports, without the full debug info, ~10 % slower to build.
+    asan) args+=(-DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_CXX_FLAGS_DEBUG=-g1
+                 -DACTORRENT_SANITIZE=ON -DACTORRENT_BENCH=OFF) ;;
     fuzz) args+=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ -DACTORRENT_FUZZ=ON -DACTORRENT_TESTS=OFF) ;;
     *) echo "setup: unknown build kind '$kind' (release, asan, fuzz)" >&2; exit 2 ;;
   esac

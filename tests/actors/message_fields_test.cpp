@@ -60,8 +60,8 @@ void check_type(report_map& reports);
 class field_checker {
  public:
   using result_type = void;
-  static constexpr bool reads_state = true;
-  static constexpr bool writes_state = false;
+  [[maybe_unused]] static constexpr bool reads_state = true;
+  [[maybe_unused]] static constexpr bool writes_state = false;
 
   field_checker(report_map& reports, type_report& report) : reports_(reports), report_(report) {}
 

@@ -77,7 +77,8 @@ TEST_CASE("ut_metadata round trips", "[ut_metadata]") {
 TEST_CASE("ut_metadata decodes real-world payloads", "[ut_metadata]") {
   // BEP 9's data example: piece 0 of a 34256-byte info dictionary, 16 KiB after the dict.
   const std::string piece = pattern(16384, 'q');
-  auto m = ut_metadata::decode(header_piece0 + piece);
+  const std::string payload = header_piece0 + piece;  // data's bytes are a view into it
+  auto m = ut_metadata::decode(payload);
   REQUIRE(m);
   auto* d = std::get_if<ut_metadata::data>(&*m);
   REQUIRE(d);
