@@ -52,7 +52,7 @@ bool contains(const std::vector<std::string>& list, const std::string& s) {
 struct message_log::type_policy {
   bool kept = true;
   std::uint32_t every = 1;
-  std::atomic<std::uint64_t> seen{0};
+  std::uint64_t seen = 0;  // under mutex_
 };
 
 expected<std::shared_ptr<message_log>, std::string> message_log::open(
@@ -160,6 +160,13 @@ void message_log::append_actor(std::string& out, caf::actor_id id, const actor_l
   out += '}';
 }
 
+void message_log::append_named(std::string& out, const char* key, caf::actor_id id) const {
+  out += ",\"";
+  out += key;
+  out += "\":";
+  append_actor(out, id, find(id));
+}
+
 message_log::type_policy& message_log::policy_for(const std::string& type) {
   auto& p = policies_[type];
   if (!p) {
@@ -177,10 +184,7 @@ void message_log::name(caf::actor_id id, actor_label label, caf::actor_id parent
   auto& stored = names_[id] = std::move(label);
   line += ",\"actor\":";
   append_actor(line, id, &stored);
-  if (parent != 0) {
-    line += ",\"parent\":";
-    append_actor(line, parent, find(parent));
-  }
+  if (parent != 0) append_named(line, "parent", parent);
   write_line(std::move(line));
 }
 
@@ -188,8 +192,7 @@ void message_log::terminated(caf::actor_id id, const std::string& reason) {
   std::string line;
   begin_line(line, "terminated");
   std::lock_guard<std::mutex> lock(mutex_);
-  line += ",\"actor\":";
-  append_actor(line, id, find(id));
+  append_named(line, "actor", id);
   line += ",\"reason\":";
   append_json_string(line, reason);
   write_line(std::move(line));
@@ -200,14 +203,10 @@ void message_log::restarted(caf::actor_id new_id, caf::actor_id old_id, caf::act
   std::string line;
   begin_line(line, "restarted");
   std::lock_guard<std::mutex> lock(mutex_);
-  line += ",\"actor\":";
-  append_actor(line, new_id, find(new_id));
+  append_named(line, "actor", new_id);
   line += ",\"replaces\":";
   line += std::to_string(old_id);
-  if (parent != 0) {
-    line += ",\"parent\":";
-    append_actor(line, parent, find(parent));
-  }
+  if (parent != 0) append_named(line, "parent", parent);
   line += ",\"restarts\":";
   line += std::to_string(restarts);
   line += ",\"reason\":";
@@ -220,8 +219,7 @@ void message_log::wire(caf::actor_id peer, const char* dir, const char* what,
   std::string line;
   begin_line(line, "wire");
   std::lock_guard<std::mutex> lock(mutex_);
-  line += ",\"actor\":";
-  append_actor(line, peer, find(peer));
+  append_named(line, "actor", peer);
   line += ",\"dir\":\"";
   line += dir;
   line += "\",\"what\":\"";
@@ -235,24 +233,22 @@ void message_log::delivered(caf::actor_id receiver, const caf::strong_actor_ptr&
                             const caf::type_erased_tuple& content) {
   if (content.empty()) return;
   const std::string type = element_type_name(content);
-  std::uint32_t every;
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    auto& policy = policy_for(type);
-    if (!policy.kept) return;
-    every = policy.every;
-    if (every > 1 && policy.seen.fetch_add(1, std::memory_order_relaxed) % every != 0) return;
-  }
   const caf::actor_id from = sender ? sender->id() : 0;
+  std::uint32_t every;
   std::string line;
   begin_line(line, "message");
   {
+    // One lock for the type's policy and both names: this runs for every delivered message.
     std::lock_guard<std::mutex> lock(mutex_);
     const auto* to_label = find(receiver);
     const auto* from_label = from ? find(from) : nullptr;
     if (!settings_.actors.empty() && !(to_label && contains(settings_.actors, to_label->kind)) &&
         !(from_label && contains(settings_.actors, from_label->kind)))
       return;
+    auto& policy = policy_for(type);
+    if (!policy.kept) return;
+    every = policy.every;
+    if (every > 1 && policy.seen++ % every != 0) return;
     line += ",\"from\":";
     if (from && !from_label && dynamic_cast<caf::blocking_actor*>(sender->get())) {
       // A scoped actor: the process's own call into the actors (client.cpp, a test).

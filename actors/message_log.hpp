@@ -13,7 +13,6 @@
 #include <caf/actor_addr.hpp>
 #include <caf/fwd.hpp>
 
-#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -76,6 +75,8 @@ class message_log {
   void write_started();
   void append_actor(std::string& out, caf::actor_id id, const actor_label* label) const;
   const actor_label* find(caf::actor_id id) const;  // under mutex_
+  // Appends `,"key":` and the actor's object (under mutex_).
+  void append_named(std::string& out, const char* key, caf::actor_id id) const;
   type_policy& policy_for(const std::string& type);
 
   message_log_settings settings_;

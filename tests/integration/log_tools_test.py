@@ -19,25 +19,13 @@ import tempfile
 import threading
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import swarm_util as su  # noqa: E402
+
 SKIP = 77
 T0 = 1763730000000000  # 2025-11-21 13:00:00 UTC; the test runs with TZ=UTC
 TORRENT = "9f3c01ab" + "a" * 32
 ENV = dict(os.environ, TZ="UTC")
-
-
-class Results:
-    def __init__(self):
-        self.passed = 0
-        self.failed = 0
-
-    def check(self, ok, label, detail=""):
-        if ok:
-            self.passed += 1
-            print(f"ok   {label}", flush=True)
-        else:
-            self.failed += 1
-            print(f"FAIL {label}: {detail}", flush=True)
-        return ok
 
 
 def actor(kind, ident, peer=None, torrent=True):
@@ -483,7 +471,7 @@ def main():
     if shutil.which("chromium") is None:
         print("SKIPPED: not installed: chromium (scripts/setup.sh installs it)")
         return SKIP
-    r = Results()
+    r = su.results()
     t0 = time.time()
     with tempfile.TemporaryDirectory(prefix="actorrent-logtools-") as tmp:
         recs = synthetic_log()
@@ -497,8 +485,7 @@ def main():
         check_follow(r, binary, recs, tmp)
         check_timeline(r, binary, log, recs, tmp)
     print(f"log tools: {time.time() - t0:.1f} s")
-    print(f"{r.passed} passed, {r.failed} failed")
-    return 1 if r.failed else 0
+    return r.finish()
 
 
 if __name__ == "__main__":

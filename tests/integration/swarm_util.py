@@ -43,6 +43,7 @@ class results:
         else:
             self.failed += 1
             print(f"FAIL {label}: {detail}", flush=True)
+        return ok
 
     def finish(self):
         print(f"{self.passed} passed, {self.failed} failed")
