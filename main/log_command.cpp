@@ -91,43 +91,47 @@ int end_of_read(const std::string& what, const record_reader& reader, const warn
   return exit_ok;
 }
 
-int run_show(const log_cli& cli) {
-  std::ios::sync_with_stdio(false);
+// Streams the records of the FILE arguments that pass the filters to `use`; the exit status.
+// `filter` keeps the filters as resolved, `sources` the number of files read.
+template <class Use>
+int read_matching(const std::string& what, const log_cli& cli, record_filter& filter,
+                  std::size_t& sources, Use&& use) {
   int status = exit_ok;
-  record_filter filter;
-  if (!make_filter("show", cli, filter, status)) return status;
+  if (!make_filter(what, cli, filter, status)) return status;
   auto warn = std::make_shared<warnings>();
-  auto reader = open_reader("show", cli, warn, status);
+  auto reader = open_reader(what, cli, warn, status);
   if (!reader) return status;
   record r;
-  while (reader->next(r)) {
-    if (!filter.matches(r)) continue;
+  while (reader->next(r))
+    if (filter.matches(r)) use(r);
+  sources = reader->source_count();
+  return end_of_read(what, *reader, *warn);
+}
+
+int run_show(const log_cli& cli) {
+  std::ios::sync_with_stdio(false);
+  record_filter filter;
+  std::size_t sources = 0;
+  int status = read_matching("show", cli, filter, sources, [&](const record& r) {
     if (cli.json)
       std::cout << r.raw << '\n';
     else
       std::cout << format_record(r, cli.utc) << '\n';
-  }
+  });
   std::cout.flush();
-  return end_of_read("show", *reader, *warn);
+  return status;
 }
 
 int run_stats(const log_cli& cli) {
-  int status = exit_ok;
   record_filter filter;
-  if (!make_filter("stats", cli, filter, status)) return status;
-  auto warn = std::make_shared<warnings>();
-  auto reader = open_reader("stats", cli, warn, status);
-  if (!reader) return status;
+  std::size_t sources = 0;
   log_stats stats;
-  record r;
-  while (reader->next(r))
-    if (filter.matches(r)) stats.add(r);
-  status = end_of_read("stats", *reader, *warn);
+  int status = read_matching("stats", cli, filter, sources, [&](const record& r) { stats.add(r); });
   if (status != exit_ok) return status;
   if (cli.json)
     std::cout << stats.to_json(cli.top).dump(2) << "\n";
   else
-    stats.print(std::cout, cli.top, reader->source_count());
+    stats.print(std::cout, cli.top, sources);
   return exit_ok;
 }
 
@@ -173,17 +177,11 @@ int run_tree(const log_cli& cli) {
 }
 
 int run_timeline(const log_cli& cli) {
-  int status = exit_ok;
   record_filter filter;
-  if (!make_filter("timeline", cli, filter, status)) return status;
-  auto warn = std::make_shared<warnings>();
-  auto reader = open_reader("timeline", cli, warn, status);
-  if (!reader) return status;
+  std::size_t sources = 0;
   timeline_builder builder(cli.max_messages);
-  record r;
-  while (reader->next(r))
-    if (filter.matches(r)) builder.add(r);
-  status = end_of_read("timeline", *reader, *warn);
+  int status =
+      read_matching("timeline", cli, filter, sources, [&](const record& r) { builder.add(r); });
   if (status != exit_ok) return status;
   std::optional<std::int64_t> since, until;
   if (!cli.filters.since.empty()) since = filter.since();
