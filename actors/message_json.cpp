@@ -80,12 +80,4 @@ void append_json_string(std::string& out, std::string_view s) {
   out += '"';
 }
 
-void append_hex(std::string& out, const std::uint8_t* bytes, std::size_t n) {
-  static constexpr char hex[] = "0123456789abcdef";
-  for (std::size_t i = 0; i < n; ++i) {
-    out += hex[bytes[i] >> 4];
-    out += hex[bytes[i] & 15];
-  }
-}
-
 }  // namespace actorrent

@@ -32,6 +32,7 @@
 
 #include "actors/block_pool.hpp"
 #include "actors/field_name.hpp"
+#include "protocol/hex.hpp"
 #include "protocol/peer_address.hpp"
 #include "protocol/sha1.hpp"
 
@@ -41,7 +42,6 @@ namespace actorrent {
 // bytes (valid UTF-8 kept as is), cut after max_json_string bytes with the full size noted.
 constexpr std::size_t max_json_string = 512;
 void append_json_string(std::string& out, std::string_view s);
-void append_hex(std::string& out, const std::uint8_t* bytes, std::size_t n);
 
 namespace detail {
 
@@ -190,7 +190,7 @@ class json_inspector {
 
   void append_hex_string(const std::uint8_t* bytes, std::size_t n) {
     out_ += '"';
-    append_hex(out_, bytes, n);
+    out_ += to_hex(std::string_view(reinterpret_cast<const char*>(bytes), n));
     out_ += '"';
   }
 
