@@ -611,7 +611,8 @@ TEST_CASE("config: load_client_config reads paths relative to the file") {
 }
 
 TEST_CASE("config: README.md documents every key and shows default_config_json verbatim") {
-  const auto readme = std::filesystem::path(__FILE__).parent_path() / "../../README.md";
+  const auto readme = std::filesystem::path(ACTORRENT_SOURCE_DIR) / "README.md";
+  INFO(readme.string());
   std::ifstream in(readme);
   REQUIRE(in);
   const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
