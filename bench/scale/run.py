@@ -513,6 +513,10 @@ def main():
     a.actorrent = os.path.abspath(a.actorrent)
     if a.loadgen is None:
         a.loadgen = os.path.join(os.path.dirname(os.path.dirname(a.actorrent)), "bench/scale/scale_loadgen")
+    if not os.access(a.loadgen, os.X_OK) and os.path.exists(os.path.join(os.path.dirname(a.loadgen), "../../build.ninja")):
+        # Bench programs are not built with `all`: build it next to the actorrent binary.
+        subprocess.run(["cmake", "--build", os.path.join(os.path.dirname(a.loadgen), "../.."),
+                        "--target", "scale_loadgen"], check=False, stdout=subprocess.DEVNULL)
     if not os.access(a.loadgen, os.X_OK):
         sys.exit(f"bench/scale: no load generator at {a.loadgen} (ninja -C <build> scale_loadgen; or --loadgen)")
     sizes_t = [int(x) for x in a.torrents.split(",") if x]

@@ -24,6 +24,7 @@ concurrency=${3:-64}
 swarms=1000
 peers=50000
 scripts/setup.sh release >/dev/null
+cmake --build build/release --target tracker_loadgen >/dev/null
 bin=$PWD/build/release/main/actorrent
 gen=$PWD/build/release/bench/tracker_loadgen
 command -v opentracker >/dev/null || { echo "bench/tracker: opentracker is not installed" >&2; exit 2; }
