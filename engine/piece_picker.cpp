@@ -750,6 +750,8 @@ void piece_picker::pick_endgame(peer_key peer, peer_info& p, std::size_t max,
                                 const std::vector<std::uint32_t>* allowed) {
   const std::uint32_t cap =
       std::clamp<std::uint32_t>(config_.endgame_max_requests_per_block, 1, 0xffff);
+  if (p.requests.size() >= config_.endgame_peer_queue) return;
+  max = std::min<std::size_t>(max, out.size() + config_.endgame_peer_queue - p.requests.size());
   struct candidate {
     std::uint16_t requests;
     engine_clock::time_point oldest;

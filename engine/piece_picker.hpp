@@ -14,8 +14,9 @@
 //   3. in endgame only (no wanted block is left unrequested), blocks already requested from
 //      other peers at least `endgame_min_age` ago, never twice from the same peer, at most
 //      `endgame_max_requests_per_block` requests per block, least duplicated and longest
-//      outstanding first; when one arrives the others are reported for CANCEL. (Not to or
-//      from suspects, see below.)
+//      outstanding first, and only to a peer with fewer than `endgame_peer_queue` requests of
+//      its own; when one arrives the others are reported for CANCEL. (Not to or from
+//      suspects, see below.)
 //
 // Cost, for N pieces, C startable pieces, m of them this peer has, B blocks per piece:
 //   peer_has                     O(1); O(N) once when the peer turns out to have every piece
@@ -104,6 +105,11 @@ struct piece_picker_config {
   // wasted 13-53 % of a small swarm's downloads (tests/integration/swarm_download_test.py).
   // A block that has waited this long is late enough to be worth asking someone else.
   engine_clock::duration endgame_min_age = std::chrono::milliseconds{1000};
+  // ... and only to a peer whose queue has run down to fewer than this many requests, which
+  // it is then topped up to: duplicates are for peers with nothing else to do, as in
+  // libtorrent. Without it every peer filled its whole pipeline with duplicates of slow peers'
+  // blocks, and five leechers under load wasted up to 25 % (swarm_download_test.py).
+  std::uint32_t endgame_peer_queue = 4;
   // N: total charges that ban a peer whatever the other contributors were.
   std::uint32_t max_hash_failures = 3;
   // Ban the sole contributor of a failed piece at once (see the header comment).

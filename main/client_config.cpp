@@ -348,6 +348,9 @@ const table<client_config>& client_table() {
             "endgame_min_age_ms", [](auto& c) -> auto& { return c.session.picker.endgame_min_age; },
             0, week_s * 1000, "milliseconds")
         .integer(
+            "endgame_peer_queue",
+            [](auto& c) -> auto& { return c.session.picker.endgame_peer_queue; }, 1, 100000)
+        .integer(
             "max_hash_failures",
             [](auto& c) -> auto& { return c.session.picker.max_hash_failures; }, 1, 1000)
         .boolean(

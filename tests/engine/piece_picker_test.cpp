@@ -29,12 +29,13 @@ bitfield all_but(std::size_t n, std::initializer_list<std::size_t> unset) {
   return b;
 }
 
-// Endgame duplicates at once, so that the tests below need no clock; the minimum age has its
-// own test.
+// Endgame duplicates at once and to any peer, so that the tests below need no clock; the
+// minimum age and the peer's queue have their own tests.
 piece_picker_config seeded(std::uint64_t seed = 1) {
   piece_picker_config c;
   c.rng_seed = seed;
   c.endgame_min_age = engine_clock::duration::zero();
+  c.endgame_peer_queue = 1000;
   return c;
 }
 
@@ -314,6 +315,30 @@ TEST_CASE("piece picker: endgame duplicates only blocks outstanding for endgame_
   CHECK(late == std::vector<block_request>{blk(0, 0), blk(0, 1)});
   CHECK(pp.pick(2, 4, t0 + std::chrono::milliseconds(1700)).size() == 2);
   CHECK(pp.requests_in_flight() == 8);
+  CHECK(pp.check_invariants() == "");
+}
+
+TEST_CASE("piece picker: endgame duplicates only top up a peer's short queue", "[piece_picker]") {
+  piece_picker_config c = seeded();
+  c.endgame_peer_queue = 3;
+  auto pp = uniform(4, 4, c);
+  for (peer_key p = 1; p <= 3; ++p)
+    pp.peer_has_all(p);
+  REQUIRE(pp.pick(1, 12, t0).size() == 12);
+  REQUIRE(pp.pick(2, 4, t0).size() == 4);
+  CHECK(pp.in_endgame());
+  // Peer 2 still has four requests of its own: it gets no duplicates.
+  CHECK(pp.pick(2, 8, t0).empty());
+  // Peer 3 has none: it gets three, however many it could take, oldest first (peer 1's).
+  auto dups = pp.pick(3, 8, t0);
+  REQUIRE(dups.size() == 3);
+  const auto first = pp.requests_of(1);
+  for (const auto& b : dups)
+    CHECK(std::find(first.begin(), first.end(), b) != first.end());
+  CHECK(pp.pick(3, 8, t0).empty());
+  // One of them arrives: its queue is short again by one, and it gets one more.
+  CHECK(pp.block_received(3, dups[0]).accepted);
+  CHECK(pp.pick(3, 8, t0).size() == 1);
   CHECK(pp.check_invariants() == "");
 }
 

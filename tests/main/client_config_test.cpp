@@ -29,9 +29,9 @@ bool operator==(const request_pipeline_config& a, const request_pipeline_config&
 }
 
 bool operator==(const piece_picker_config& a, const piece_picker_config& b) {
-  const auto& [a1, a2, a3, a4, a5, a6, a7] = a;
-  const auto& [b1, b2, b3, b4, b5, b6, b7] = b;
-  return std::tie(a1, a2, a3, a4, a5, a6, a7) == std::tie(b1, b2, b3, b4, b5, b6, b7);
+  const auto& [a1, a2, a3, a4, a5, a6, a7, a8] = a;
+  const auto& [b1, b2, b3, b4, b5, b6, b7, b8] = b;
+  return std::tie(a1, a2, a3, a4, a5, a6, a7, a8) == std::tie(b1, b2, b3, b4, b5, b6, b7, b8);
 }
 
 bool operator==(const restart_policy_config& a, const restart_policy_config& b) {
@@ -155,6 +155,7 @@ const std::set<std::string> all_keys{
     "picker.sequential",
     "picker.endgame_max_requests_per_block",
     "picker.endgame_min_age_ms",
+    "picker.endgame_peer_queue",
     "picker.max_hash_failures",
     "picker.ban_sole_contributor",
     "picker.idle_piece_takeover_s",
@@ -227,7 +228,7 @@ client_config everything_changed() {
   s.pipeline.ramp_time = 2500ms;
   s.pipeline.snubbed_depth = 2;
   s.pipeline.snub_timeout = 45s;
-  s.picker = {true, 3, 250ms, 5, false, 40s, 1234};
+  s.picker = {true, 3, 250ms, 6, 5, false, 40s, 1234};
   s.supervision = {500ms, 60s, 7, 300s, 600s, 30s, 100};
   auto& cn = s.connection;
   cn.read_buffer_size = 256 * 1024;
@@ -345,11 +346,12 @@ TEST_CASE("config: pipeline") {
 
 TEST_CASE("config: picker") {
   auto c = parse(R"({"picker": {"sequential": true, "endgame_max_requests_per_block": 4,
-      "max_hash_failures": 1, "ban_sole_contributor": false, "idle_piece_takeover_s": 5,
+      "endgame_peer_queue": 9, "max_hash_failures": 1, "ban_sole_contributor": false, "idle_piece_takeover_s": 5,
       "rng_seed": 42}})");
   const auto& p = c.session.picker;
   CHECK(p.sequential);
   CHECK(p.endgame_max_requests_per_block == 4);
+  CHECK(p.endgame_peer_queue == 9);
   CHECK(p.max_hash_failures == 1);
   CHECK_FALSE(p.ban_sole_contributor);
   CHECK(p.idle_piece_takeover == 5s);
