@@ -16,6 +16,7 @@
 #include <system_error>
 
 #include "actors/actor_setup.hpp"
+#include "actors/client_version.hpp"
 #include "actors/message_json.hpp"
 #include "actors/message_printers.hpp"
 
@@ -111,7 +112,7 @@ void message_log::write_started() {
   std::string line;
   begin_line(line, "log_started");
   line += ",\"pid\":" + std::to_string(::getpid()) + ",\"version\":";
-  append_json_string(line, ACTORRENT_VERSION);
+  append_json_string(line, actorrent_version());
   line += ",\"filters\":{\"actors\":";
   names(line, settings_.actors);
   line += ",\"types\":";

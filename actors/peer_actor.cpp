@@ -8,11 +8,13 @@
 #include <optional>
 #include <set>
 
+#include "actors/client_version.hpp"
 #include "actors/logged_actor.hpp"
 #include "actors/message_json.hpp"
 #include "actors/message_log.hpp"
 #include "actors/messages.hpp"
 #include "actors/peer_exit.hpp"
+#include "engine/peer_extensions.hpp"
 #include "engine/rate_meter.hpp"
 #include "engine/request_guard.hpp"
 #include "engine/request_pipeline.hpp"
@@ -48,9 +50,10 @@ struct peer_state {
 
   bool ended = false;  // quit() was called: handle nothing more of the current batch
   bool handshake_done = false;
-  bool registered = false;  // the current piece manager knows us
-  bool introduced = false;  // our BITFIELD is sent and the choker knows us
-  bool fast = false;        // both sides set BEP 6's bit
+  bool registered = false;                    // the current piece manager knows us
+  bool introduced = false;                    // our BITFIELD is sent and the choker knows us
+  bool fast = false;                          // both sides set BEP 6's bit
+  std::optional<peer_extensions> extensions;  // both sides set BEP 10's bit
 
   bool am_choking = true;
   bool am_interested = false;
@@ -156,6 +159,7 @@ void remember_stale(peer_state& st, const block_request& b) {
 
 void set_interested(peer_self* self, bool on);
 void maybe_request(peer_self* self);
+void on_extended(peer_self* self, std::uint8_t id, std::string_view payload);
 void pump_uploads(peer_self* self);
 
 // Asks the rate limiter for a chunk of bandwidth in one direction (one request at a time);
@@ -444,7 +448,10 @@ void on_wire(peer_self* self, peer_wire_in& m) {
         maybe_request(self);
       }
       break;
-    default:  // suggest, port, extended, unknown: nothing we act on yet
+    case id::extended:
+      on_extended(self, static_cast<std::uint8_t>(m.a), m.bytes);
+      break;
+    default:  // suggest, port, unknown: nothing we act on
       break;
   }
 }
@@ -470,6 +477,42 @@ void on_blocks(peer_self* self, peer_blocks_in& in) {
   }
   self->send(st.parts.piece_manager, std::move(out));
   maybe_request(self);
+}
+
+void send_extension_handshake(peer_self* self) {
+  auto& st = self->state;
+  if (!st.extensions) return;
+  send_wire(self, wire::extended{0, st.extensions->our_handshake(st.address)});
+  log_wire(self, "out", "extension_handshake");
+}
+
+void on_extended(peer_self* self, std::uint8_t id, std::string_view payload) {
+  auto& st = self->state;
+  if (!st.extensions) return;  // it did not set BEP 10's bit: nothing was agreed
+  auto in = st.extensions->on_message(id, payload);
+  if (in.fault) return violation(self, *in.fault);
+  for (const auto& r : in.replies)
+    send_wire(self, wire::extended{r.id, r.payload});
+  if (in.handshake) {
+    const auto& h = *in.handshake;
+    if (h.reqq) st.pipeline->set_remote_limit(*h.reqq);
+    if (self->log()) {
+      std::string f = "{\"client\":";
+      append_json_string(f, h.v.value_or(""));
+      f += ",\"extensions\":[";
+      bool first = true;
+      for (const auto& [name, ext_id] : h.m) {
+        if (ext_id == 0) continue;
+        if (!first) f += ",";
+        first = false;
+        append_json_string(f, name);
+      }
+      f += "]";
+      if (h.reqq) f += ",\"reqq\":" + std::to_string(*h.reqq);
+      if (h.metadata_size) f += ",\"metadata_size\":" + std::to_string(*h.metadata_size);
+      log_wire(self, "in", "extension_handshake", f + "}");
+    }
+  }
 }
 
 // Introduces the peer to the piece manager; on the first registration our pieces go out on
@@ -507,6 +550,7 @@ void register_peer(peer_self* self, bool again) {
               send_wire(self, wire::have_none{});
             else if (!w.empty)
               send_wire(self, wire::bitfield{w.have_bits});
+            send_extension_handshake(self);
             self->send(st.parts.choker,
                        choker_add{st.key, caf::actor_cast<caf::actor>(self), st.peer_interested});
             maybe_request(self);
@@ -518,6 +562,15 @@ void on_handshake(peer_self* self, const peer_handshake_done& h) {
   auto& st = self->state;
   st.handshake_done = true;
   st.fast = st.ctx->ours.supports_fast_extension() && h.fast_extension;
+  if (st.ctx->ours.supports_extension_protocol() && h.extension_protocol) {
+    peer_extensions_options o;
+    o.client = client_name();
+    o.listen_port = st.ctx->listen_port;
+    o.reqq = static_cast<std::uint32_t>(st.ctx->max_incoming_requests);
+    o.metadata = st.ctx->torrent->info_bytes;
+    o.pex = st.ctx->pex;
+    st.extensions.emplace(std::move(o));
+  }
   if (self->log()) {
     std::string f = "{\"peer_id\":";
     append_json_string(f, h.peer_id.hex());

@@ -474,6 +474,8 @@ void start_parts(torrent_self* self, const torrent_actor_config& cfg, const stor
   ctx->ours.info_hash = t->info_hash;
   ctx->ours.peer_id = cfg.peer_id;
   ctx->ours.set_fast_extension(true);
+  ctx->ours.set_extension_protocol(true);
+  ctx->listen_port = cfg.listen_port;
   ctx->torrent_actor = caf::actor_cast<caf::actor>(self);
   ctx->io = cfg.io;
   ctx->pool = cfg.pool;

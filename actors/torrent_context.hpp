@@ -34,6 +34,8 @@ struct torrent_context {
   request_pipeline_config pipeline;
   peer_connection_options connection;  // its pool is `pool`
   std::size_t max_incoming_requests = 250;
+  std::uint16_t listen_port = 0;  // told to peers in the BEP 10 handshake
+  bool pex = false;               // offer ut_pex (BEP 11); never for a private torrent
 };
 
 }  // namespace actorrent

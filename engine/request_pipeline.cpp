@@ -54,18 +54,18 @@ bool request_pipeline::is_snubbed(time_point now) const {
   return outstanding_ > 0 && now - last_progress_ >= config_.snub_timeout;
 }
 
+void request_pipeline::set_remote_limit(std::size_t reqq) {
+  if (reqq > 0) remote_limit_ = reqq;
+}
+
 std::size_t request_pipeline::depth(double rate, time_point now) {
   if (is_snubbed(now)) {
     ramping_ = false;
-    return config_.snubbed_depth;
+    return std::min(config_.snubbed_depth, remote_limit_);
   }
   auto by_rate = pipeline_depth_for_rate(rate, config_);
-  if (!ramping_) return by_rate;
-  if (ramp_start_ && now - *ramp_start_ >= config_.ramp_time) {
-    ramping_ = false;
-    return by_rate;
-  }
-  return std::max(by_rate, ramp_depth_);
+  if (ramping_ && ramp_start_ && now - *ramp_start_ >= config_.ramp_time) ramping_ = false;
+  return std::min(ramping_ ? std::max(by_rate, ramp_depth_) : by_rate, remote_limit_);
 }
 
 std::size_t request_pipeline::wanted(double rate, time_point now) {

@@ -66,6 +66,10 @@ class request_pipeline {
   // How many requests to send now to reach depth(); 0 when at or above it.
   std::size_t wanted(double rate, time_point now);
 
+  // The peer's own bound on requests it queues (BEP 10 `reqq`): requests beyond it may be
+  // dropped unanswered, so depth() never exceeds it. 0 is ignored.
+  void set_remote_limit(std::size_t reqq);
+
   bool is_snubbed(time_point now) const;
   bool ramping() const { return ramping_; }
   std::size_t outstanding() const { return outstanding_; }
@@ -75,6 +79,7 @@ class request_pipeline {
   request_pipeline_config config_;
   std::size_t outstanding_ = 0;
   std::size_t ramp_depth_;
+  std::size_t remote_limit_ = SIZE_MAX;
   bool ramping_ = true;
   std::optional<time_point> ramp_start_;  // the first request
   time_point last_progress_{};            // last block, or when requests went out after none

@@ -164,3 +164,20 @@ TEST_CASE("request_pipeline: dropped requests and chokes", "[request_pipeline]")
   p.on_block_received(t0 + 1s);
   CHECK(p.outstanding() == 0);
 }
+
+TEST_CASE("request_pipeline: the peer's reqq bounds the depth", "[request_pipeline]") {
+  auto p = settled();
+  CHECK(p.depth(100 * 1024 * kib, t0 + 1h) == 500);
+  p.set_remote_limit(0);  // ignored
+  CHECK(p.depth(100 * 1024 * kib, t0 + 1h) == 500);
+  p.set_remote_limit(250);
+  CHECK(p.depth(100 * 1024 * kib, t0 + 1h) == 250);
+  CHECK(p.depth(64 * kib, t0 + 1h) == 4);  // below it, the rate decides
+  p.on_request_sent(t0 + 1h, 250);
+  CHECK(p.wanted(100 * 1024 * kib, t0 + 1h) == 0);
+
+  // While ramping too: a peer that queues 2 requests gets 2, not the initial 4.
+  request_pipeline fresh;
+  fresh.set_remote_limit(2);
+  CHECK(fresh.depth(0, t0) == 2);
+}
