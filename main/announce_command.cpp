@@ -1,7 +1,6 @@
 #include "main/announce_command.hpp"
 
 #include <iostream>
-#include <memory>
 #include <nlohmann/json.hpp>
 #include <random>
 
@@ -14,41 +13,32 @@ namespace actorrent {
 
 namespace {
 
-struct announce_cli {
-  std::string url;
-  std::string torrent;
-  std::string info_hash_hex;
-  std::uint16_t port = 6881;
-  std::string event = "started";
-  std::int64_t left = 0;
-  std::int32_t numwant = 50;
-  bool scrape = false;
-  bool json = false;
-  int timeout_s = 30;
-};
-
 int usage_error(const std::string& message) {
   std::cerr << "actorrent announce: " << message << "\n";
   return exit_bad_input;
 }
 
-int run_announce(const announce_cli& cli) {
+}  // namespace
+
+int run_announce(const announce_command_options& o) {
+  if (o.torrent.empty() && o.info_hash_hex.empty())
+    return usage_error("give --torrent FILE or --info-hash HEX");
   sha1_hash info_hash;
-  if (!cli.torrent.empty()) {
-    auto m = load_torrent(cli.torrent);
+  if (!o.torrent.empty()) {
+    auto m = load_torrent(o.torrent);
     if (!m) return usage_error(m.error());
     info_hash = m->info_hash;
   } else {
-    auto raw = from_hex(cli.info_hash_hex);
+    auto raw = from_hex(o.info_hash_hex);
     if (!raw || raw->size() != 20) return usage_error("--info-hash: 40 hex characters expected");
     info_hash = sha1_hash::from_bytes(*raw);
   }
   tracker_transport_options options;
-  options.http.total_timeout = std::chrono::seconds(cli.timeout_s);
-  options.udp.total_timeout = std::chrono::seconds(cli.timeout_s);
+  options.http.total_timeout = std::chrono::seconds(o.timeout_s);
+  options.udp.total_timeout = std::chrono::seconds(o.timeout_s);
 
-  if (cli.scrape) {
-    auto r = scrape_tracker(cli.url, {info_hash}, options);
+  if (o.scrape) {
+    auto r = scrape_tracker(o.url, {info_hash}, options);
     if (!r) {
       std::cerr << "actorrent announce: scrape failed: " << r.error().message << "\n";
       return exit_failure;
@@ -66,27 +56,27 @@ int run_announce(const announce_cli& cli) {
   while (peer_id.size() < 20)
     peer_id.push_back(static_cast<char>('0' + rd() % 10));
   req.peer_id = sha1_hash::from_bytes(peer_id);
-  req.port = cli.port;
-  req.left = cli.left;
-  req.numwant = cli.numwant;
+  req.port = o.port;
+  req.left = o.left;
+  req.numwant = o.numwant;
   req.key = rd();
-  if (cli.event == "started")
+  if (o.event == "started")
     req.event = announce_event::started;
-  else if (cli.event == "stopped")
+  else if (o.event == "stopped")
     req.event = announce_event::stopped;
-  else if (cli.event == "completed")
+  else if (o.event == "completed")
     req.event = announce_event::completed;
-  else if (cli.event == "none")
+  else if (o.event == "none")
     req.event = announce_event::none;
   else
     return usage_error("--event: started, stopped, completed or none");
 
-  auto r = announce_to_tracker(cli.url, req, options);
+  auto r = announce_to_tracker(o.url, req, options);
   if (!r) {
     std::cerr << "actorrent announce: " << r.error().message << "\n";
     return exit_failure;
   }
-  if (cli.json) {
+  if (o.json) {
     nlohmann::json peers = nlohmann::json::array();
     for (const auto& p : r->peers)
       peers.push_back(p.to_string());
@@ -110,30 +100,6 @@ int run_announce(const announce_cli& cli) {
   for (const auto& p : r->peers)
     std::cout << "  " << p.to_string() << "\n";
   return exit_ok;
-}
-
-}  // namespace
-
-void add_announce_command(CLI::App& app) {
-  auto cli = std::make_shared<announce_cli>();
-  auto* cmd =
-      app.add_subcommand("announce", "Announce to (or scrape) one tracker and print the answer");
-  cmd->add_option("tracker", cli->url, "tracker URL: http://, https:// or udp://")->required();
-  auto* t = cmd->add_option("--torrent", cli->torrent, "take the info-hash from this .torrent");
-  auto* h = cmd->add_option("--info-hash", cli->info_hash_hex, "the info-hash, 40 hex characters");
-  t->excludes(h);
-  cmd->add_option("--port", cli->port, "the port to announce (default 6881)");
-  cmd->add_option("--event", cli->event, "started (default), stopped, completed or none");
-  cmd->add_option("--left", cli->left, "bytes left to download (0: a seeder)");
-  cmd->add_option("--numwant", cli->numwant, "how many peers to ask for");
-  cmd->add_option("--timeout", cli->timeout_s, "seconds before giving up (default 30)");
-  cmd->add_flag("--scrape", cli->scrape, "scrape instead of announcing");
-  cmd->add_flag("--json", cli->json, "machine-readable output");
-  cmd->callback([cli] {
-    if (cli->torrent.empty() && cli->info_hash_hex.empty())
-      throw command_result{usage_error("give --torrent FILE or --info-hash HEX")};
-    throw command_result{run_announce(*cli)};
-  });
 }
 
 }  // namespace actorrent

@@ -1,7 +1,6 @@
 #include "main/create_command.hpp"
 
 #include <iostream>
-#include <memory>
 #include <optional>
 
 #include "main/exit_codes.hpp"
@@ -13,13 +12,6 @@
 namespace actorrent {
 
 namespace {
-
-struct create_cli {
-  create_options options;
-  std::string output;
-  std::vector<std::string> trackers;
-  std::string piece_size;
-};
 
 // "262144", "256K", "256KiB", "4M", "4MiB".
 std::optional<std::int64_t> parse_size(const std::string& text) {
@@ -42,18 +34,20 @@ std::optional<std::int64_t> parse_size(const std::string& text) {
   return value * scale;
 }
 
-int run_create(create_cli& cli) {
-  if (!cli.piece_size.empty()) {
-    auto size = parse_size(cli.piece_size);
+}  // namespace
+
+int run_create(create_command_options o) {
+  if (!o.piece_size.empty()) {
+    auto size = parse_size(o.piece_size);
     if (!size || *size < 16384 || *size > (std::int64_t{256} << 20) || (*size & (*size - 1))) {
-      std::cerr << "actorrent create: --piece-size " << cli.piece_size
+      std::cerr << "actorrent create: --piece-size " << o.piece_size
                 << ": must be a power of two from 16 KiB to 256 MiB\n";
       return exit_bad_input;
     }
-    cli.options.piece_length = *size;
+    o.options.piece_length = *size;
   }
   // Each -t is a tier; comma-separated URLs within one -t share a tier (as in mktorrent).
-  for (const auto& t : cli.trackers) {
+  for (const auto& t : o.trackers) {
     std::vector<std::string> tier;
     std::string::size_type start = 0;
     while (start <= t.size()) {
@@ -63,45 +57,27 @@ int run_create(create_cli& cli) {
       if (comma == std::string::npos) break;
       start = comma + 1;
     }
-    if (!tier.empty()) cli.options.tracker_tiers.push_back(std::move(tier));
+    if (!tier.empty()) o.options.tracker_tiers.push_back(std::move(tier));
   }
   progress_line progress("hashing");
-  cli.options.progress = [&](std::uint32_t done, std::uint32_t total, std::int64_t piece_length) {
+  o.options.progress = [&](std::uint32_t done, std::uint32_t total, std::int64_t piece_length) {
     progress.update(done, total, static_cast<std::uint64_t>(piece_length));
   };
-  auto created = create_torrent(cli.options);
+  auto created = create_torrent(o.options);
   if (!created) {
     std::cerr << "actorrent create: " << created.error() << "\n";
     return exit_bad_input;
   }
-  if (auto written = write_file_atomically(cli.output, created->bytes); !written) {
+  if (auto written = write_file_atomically(o.output, created->bytes); !written) {
     std::cerr << "actorrent create: " << written.error() << "\n";
     return exit_failure;
   }
   for (const auto& s : created->skipped)
     std::cerr << "actorrent create: skipped (not a regular file): " << s << "\n";
-  std::cout << "created " << cli.output << ": " << format_size(created->total_length) << " in "
+  std::cout << "created " << o.output << ": " << format_size(created->total_length) << " in "
             << created->num_pieces << " pieces of " << format_size(created->piece_length)
             << ", info-hash " << created->info_hash_hex << "\n";
   return exit_ok;
-}
-
-}  // namespace
-
-void add_create_command(CLI::App& app) {
-  auto cli = std::make_shared<create_cli>();
-  auto* cmd = app.add_subcommand("create", "Make a .torrent from a file or a directory");
-  cmd->add_option("path", cli->options.path, "the file or directory to share")->required();
-  cmd->add_option("-o,--output", cli->output, "where to write the .torrent")->required();
-  cmd->add_option("-t,--tracker", cli->trackers,
-                  "tracker announce URL; repeat for more tiers, commas for one tier");
-  cmd->add_option("--piece-size", cli->piece_size,
-                  "piece size in bytes (or 256K, 4M); default: 1,000-2,000 pieces");
-  cmd->add_flag("--private", cli->options.is_private, "set the private flag (BEP 27)");
-  cmd->add_option("--comment", cli->options.comment, "a comment stored in the torrent");
-  cmd->add_option("--web-seed", cli->options.web_seeds, "web seed URL (BEP 19), repeatable");
-  cmd->add_option("--threads", cli->options.threads, "hashing threads (default: one per core)");
-  cmd->callback([cli] { throw command_result{run_create(*cli)}; });
 }
 
 }  // namespace actorrent

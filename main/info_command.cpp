@@ -1,7 +1,6 @@
 #include "main/info_command.hpp"
 
 #include <iostream>
-#include <memory>
 #include <nlohmann/json.hpp>
 
 #include "main/exit_codes.hpp"
@@ -13,11 +12,6 @@
 namespace actorrent {
 
 namespace {
-
-struct info_options {
-  std::string input;
-  bool json = false;
-};
 
 bool is_magnet(const std::string& s) {
   return s.size() >= 7 && (s.compare(0, 7, "magnet:") == 0 || s.compare(0, 7, "MAGNET:") == 0);
@@ -72,7 +66,7 @@ void print_text(const metainfo& m) {
     std::cout << "warning:     " << w << "\n";
 }
 
-int run_magnet(const info_options& o) {
+int run_magnet(const info_command_options& o) {
   auto m = parse_magnet(o.input);
   if (!m) {
     std::cerr << "actorrent info: invalid magnet link: " << m.error().message << "\n";
@@ -98,7 +92,9 @@ int run_magnet(const info_options& o) {
   return exit_ok;
 }
 
-int run_info(const info_options& o) {
+}  // namespace
+
+int run_info(const info_command_options& o) {
   if (is_magnet(o.input)) return run_magnet(o);
   auto m = load_torrent(o.input);
   if (!m) {
@@ -110,16 +106,6 @@ int run_info(const info_options& o) {
   else
     print_text(*m);
   return exit_ok;
-}
-
-}  // namespace
-
-void add_info_command(CLI::App& app) {
-  auto opts = std::make_shared<info_options>();
-  auto* cmd = app.add_subcommand("info", "Show what a .torrent file or magnet link describes");
-  cmd->add_option("torrent", opts->input, "a .torrent file or a magnet: URI")->required();
-  cmd->add_flag("--json", opts->json, "machine-readable output (info_hash in lowercase hex)");
-  cmd->callback([opts] { throw command_result{run_info(*opts)}; });
 }
 
 }  // namespace actorrent

@@ -1,10 +1,16 @@
 // `actorrent info <file.torrent | magnet>`: what a torrent or magnet link describes.
 #pragma once
 
-#include <CLI/CLI.hpp>
+#include <string>
 
 namespace actorrent {
 
-void add_info_command(CLI::App& app);
+struct info_command_options {
+  std::string input;  // a .torrent file or a magnet: URI
+  bool json = false;
+};
+
+// Prints the description; returns the exit status (exit_codes.hpp).
+int run_info(const info_command_options& o);
 
 }  // namespace actorrent

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "main/log_filter_options.hpp"
 #include "main/log_records.hpp"
 
 namespace actorrent::msglog {
@@ -38,11 +39,6 @@ std::optional<actor_pattern> parse_actor_pattern(const std::string& text, std::s
 
 // Is `kind` one the format documents?
 bool known_kind(const std::string& kind);
-
-struct filter_options {
-  std::vector<std::string> actors, types, torrents, peers, greps;
-  std::string since, until;
-};
 
 class record_filter {
  public:

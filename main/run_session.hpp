@@ -1,5 +1,5 @@
 // Running a client session until its work is done: the body of `download`, `seed` and
-// `run`, without the command-line parsing (which lives in session_commands.cpp). It starts
+// `run`, without the command-line parsing (which lives in command_line.cpp). It starts
 // the session, adds the torrents, shows progress once a second, and ends on completion
 // (when asked to), on SIGINT/SIGTERM, or on a torrent's failure — always by stopping the
 // session cleanly: "stopped" announced, resume data saved.

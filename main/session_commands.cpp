@@ -13,41 +13,6 @@ namespace actorrent {
 
 namespace {
 
-// Flags shared by the three commands; each overrides the config file's value when given.
-struct session_flags {
-  std::string config_file;
-  std::optional<std::uint16_t> listen_port;
-  std::optional<std::string> state_dir;
-  std::optional<std::uint64_t> download_limit;
-  std::optional<std::uint64_t> upload_limit;
-  std::optional<std::string> log_level;
-  std::optional<std::string> message_log;
-  bool quiet = false;
-  bool json_progress = false;
-};
-
-struct torrent_flags {
-  std::string source;
-  std::string dir;
-  std::vector<std::string> peers;
-  std::vector<std::string> only;
-  bool seed = false;
-  bool sequential = false;
-};
-
-void add_session_flags(CLI::App* cmd, session_flags& f) {
-  cmd->add_option("-c,--config", f.config_file, "JSON config file (see README, Configuration)");
-  cmd->add_option("--listen-port", f.listen_port, "port for incoming peers (0: any free port)");
-  cmd->add_option("--state-dir", f.state_dir, "where resume data is kept");
-  cmd->add_option("--download-limit", f.download_limit, "bytes per second, 0 = unlimited");
-  cmd->add_option("--upload-limit", f.upload_limit, "bytes per second, 0 = unlimited");
-  cmd->add_option("--log-level", f.log_level, "trace, debug, info, warn (default), error, off");
-  cmd->add_option("--message-log", f.message_log,
-                  "record every message between actors in FILE (JSON lines; `actorrent log`)");
-  cmd->add_flag("-q,--quiet", f.quiet, "no progress output");
-  cmd->add_flag("--json-progress", f.json_progress, "one JSON object per torrent per second");
-}
-
 struct fail {
   int status;
   std::string message;
@@ -123,6 +88,16 @@ int run_torrent_command(const std::string& command, const session_flags& sf,
   });
 }
 
+}  // namespace
+
+int run_download(const session_flags& sf, const torrent_flags& tf) {
+  return run_torrent_command("download", sf, tf, !tf.seed);
+}
+
+int run_seed(const session_flags& sf, const torrent_flags& tf) {
+  return run_torrent_command("seed", sf, tf, false);
+}
+
 int run_config_command(const session_flags& sf) {
   return guarded("run", [&] {
     if (sf.config_file.empty()) throw fail{exit_bad_input, "-c CONFIG is required"};
@@ -152,42 +127,6 @@ int run_config_command(const session_flags& sf) {
     run.exit_when_complete = !any_seeding;
     return run_session(run);
   });
-}
-
-}  // namespace
-
-void add_session_commands(CLI::App& app) {
-  {
-    auto sf = std::make_shared<session_flags>();
-    auto tf = std::make_shared<torrent_flags>();
-    auto* cmd = app.add_subcommand(
-        "download", "download a torrent; exits 0 once every piece is verified and written");
-    cmd->add_option("torrent", tf->source, ".torrent file")->required();
-    cmd->add_option("-o,--output", tf->dir, "download directory")->required();
-    cmd->add_option("--peer", tf->peers, "connect to HOST:PORT directly (repeatable)");
-    cmd->add_option("--only", tf->only, "download only these files: indexes or globs");
-    cmd->add_flag("--seed", tf->seed, "keep seeding once complete, until SIGINT/SIGTERM");
-    cmd->add_flag("--sequential", tf->sequential, "download pieces in order");
-    add_session_flags(cmd, *sf);
-    cmd->callback(
-        [sf, tf] { throw command_result{run_torrent_command("download", *sf, *tf, !tf->seed)}; });
-  }
-  {
-    auto sf = std::make_shared<session_flags>();
-    auto tf = std::make_shared<torrent_flags>();
-    auto* cmd = app.add_subcommand("seed", "seed a torrent's data until SIGINT/SIGTERM");
-    cmd->add_option("torrent", tf->source, ".torrent file")->required();
-    cmd->add_option("-d,--dir", tf->dir, "directory holding the data")->required();
-    cmd->add_option("--peer", tf->peers, "connect to HOST:PORT directly (repeatable)");
-    add_session_flags(cmd, *sf);
-    cmd->callback([sf, tf] { throw command_result{run_torrent_command("seed", *sf, *tf, false)}; });
-  }
-  {
-    auto sf = std::make_shared<session_flags>();
-    auto* cmd = app.add_subcommand("run", "run a session with every torrent of a config file");
-    add_session_flags(cmd, *sf);
-    cmd->callback([sf] { throw command_result{run_config_command(*sf)}; });
-  }
 }
 
 }  // namespace actorrent

@@ -17,12 +17,6 @@ namespace actorrent {
 
 namespace {
 
-struct tracker_options {
-  std::string config_path;
-  std::string http;
-  std::string udp;
-};
-
 int fail(int status, const std::string& message) {
   std::cerr << "actorrent tracker: " << message << "\n";
   return status;
@@ -36,7 +30,9 @@ std::string resolve_near(const std::string& config_path, const std::string& path
   return (fs::path(config_path).parent_path() / path).string();
 }
 
-int run_tracker(const tracker_options& o) {
+}  // namespace
+
+int run_tracker(const tracker_command_options& o) {
   server::tracker_config config;
   if (!o.config_path.empty()) {
     auto text = read_file(o.config_path, std::size_t{1} << 20);
@@ -79,18 +75,6 @@ int run_tracker(const tracker_options& o) {
   srv.start();
   io.run();
   return exit_ok;
-}
-
-}  // namespace
-
-void add_tracker_command(CLI::App& app) {
-  auto opts = std::make_shared<tracker_options>();
-  auto* cmd = app.add_subcommand("tracker", "Run a BitTorrent tracker (HTTP and UDP, BEP 15)");
-  cmd->add_option("-c,--config", opts->config_path, "tracker.json (see the documentation)");
-  cmd->add_option("--http", opts->http,
-                  "HTTP listener, HOST:PORT (e.g. 0.0.0.0:6969, [::]:6969; port 0: any)");
-  cmd->add_option("--udp", opts->udp, "UDP listener (BEP 15), HOST:PORT");
-  cmd->callback([opts] { throw command_result{run_tracker(*opts)}; });
 }
 
 }  // namespace actorrent

@@ -2,10 +2,17 @@
 // BitTorrent tracker (HTTP and/or UDP) until SIGINT or SIGTERM.
 #pragma once
 
-#include <CLI/CLI.hpp>
+#include <string>
 
 namespace actorrent {
 
-void add_tracker_command(CLI::App& app);
+struct tracker_command_options {
+  std::string config_path;
+  std::string http;  // HOST:PORT; overrides the config file's
+  std::string udp;
+};
+
+// Serves until a signal; returns the exit status (exit_codes.hpp).
+int run_tracker(const tracker_command_options& o);
 
 }  // namespace actorrent

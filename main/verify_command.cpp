@@ -2,7 +2,6 @@
 
 #include <cstdio>
 #include <iostream>
-#include <memory>
 
 #include "main/exit_codes.hpp"
 #include "main/load_torrent.hpp"
@@ -12,16 +11,8 @@
 
 namespace actorrent {
 
-namespace {
-
-struct verify_cli {
-  std::string torrent;
-  std::string dir;
-  unsigned threads = 0;
-};
-
-int run_verify(const verify_cli& cli) {
-  auto m = load_torrent(cli.torrent);
+int run_verify(const verify_command_options& o) {
+  auto m = load_torrent(o.torrent);
   if (!m) {
     std::cerr << "actorrent verify: " << m.error() << "\n";
     return exit_bad_input;
@@ -30,11 +21,11 @@ int run_verify(const verify_cli& cli) {
   {
     progress_line progress("verifying");
     verify_options options;
-    options.threads = cli.threads;
+    options.threads = o.threads;
     options.progress = [&](std::uint32_t done, std::uint32_t total) {
       progress.update(done, total, static_cast<std::uint64_t>(m->piece_length));
     };
-    r = verify_data(*m, cli.dir, options);
+    r = verify_data(*m, o.dir, options);
   }
   if (r.failure) {
     std::cerr << "actorrent verify: " << *r.failure << "\n";
@@ -59,17 +50,6 @@ int run_verify(const verify_cli& cli) {
             << " pieces valid: " << (r.complete() ? "complete" : "data is missing or wrong")
             << "\n";
   return r.complete() ? exit_ok : exit_failure;
-}
-
-}  // namespace
-
-void add_verify_command(CLI::App& app) {
-  auto cli = std::make_shared<verify_cli>();
-  auto* cmd = app.add_subcommand("verify", "Recheck downloaded data against a .torrent");
-  cmd->add_option("torrent", cli->torrent, "the .torrent file")->required();
-  cmd->add_option("--dir", cli->dir, "the download directory holding the data")->required();
-  cmd->add_option("--threads", cli->threads, "hashing threads (default: one per core)");
-  cmd->callback([cli] { throw command_result{run_verify(*cli)}; });
 }
 
 }  // namespace actorrent
