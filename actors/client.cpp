@@ -141,6 +141,23 @@ caf::actor client::torrent_actor(const std::string& info_hash) {
   return out;
 }
 
+caf::actor client::fetch_metadata(
+    magnet_link magnet, std::function<void(expected<fetched_metadata, std::string>)> done) {
+  metadata_fetch_config fc;
+  const auto hash = magnet.info_hash.hex();
+  fc.magnet = std::move(magnet);
+  fc.peer_id = peer_id_;
+  fc.listen_port = listen_port_;
+  fc.io = &io_.context();
+  fc.connection = settings_->connection;
+  fc.numwant = settings_->numwant;
+  fc.max_connections = settings_->max_connections_per_torrent;
+  fc.done = std::move(done);
+  auto fetcher = spawn_metadata_fetcher(*system_, std::move(fc));
+  if (auto& log = config_.message_log) log->name(fetcher.id(), {"metadata_fetcher", hash, {}}, 0);
+  return fetcher;
+}
+
 stop_result client::stop() {
   stop_result out;
   if (stopped_) return out;

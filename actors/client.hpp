@@ -8,12 +8,14 @@
 #include <caf/actor_system.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "actors/actor_setup.hpp"
 #include "actors/io_thread.hpp"
+#include "actors/metadata_fetcher.hpp"
 #include "actors/session_settings.hpp"
 #include "actors/torrent_progress.hpp"
 #include "protocol/expected.hpp"
@@ -51,6 +53,11 @@ class client {
   std::vector<torrent_progress> progress();
   // The actor of a torrent by info-hash (hex); null when there is none (or it ended).
   caf::actor torrent_actor(const std::string& info_hash);
+  // Starts fetching a magnet link's info dictionary from its peers and trackers
+  // (metadata_fetcher.hpp); `done` is called once, on an actor's thread, with the verified
+  // bytes or why there are none. An exit sent to the returned actor gives up.
+  caf::actor fetch_metadata(magnet_link magnet,
+                            std::function<void(expected<fetched_metadata, std::string>)> done);
   // Stops every torrent (announce "stopped", save resume data) and the session. Idempotent.
   stop_result stop();
 

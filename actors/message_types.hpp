@@ -90,6 +90,10 @@ void for_each_message_type(F&& f) {
   f(message_type_tag<torrent_stopped>{}, "torrent_stopped");
   f(message_type_tag<std::vector<block_request>>{}, "std::vector<block_request>");
   f(message_type_tag<piece_write_failed>{}, "piece_write_failed");
+  f(message_type_tag<metadata_peer_ready>{}, "metadata_peer_ready");
+  f(message_type_tag<metadata_ask>{}, "metadata_ask");
+  f(message_type_tag<metadata_piece_in>{}, "metadata_piece_in");
+  f(message_type_tag<metadata_reject_in>{}, "metadata_reject_in");
 }
 
 // Calls f(message_type_tag<T>{}, "name") for each local-only message type T: never

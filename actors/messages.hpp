@@ -705,6 +705,57 @@ typename Inspector::result_type inspect(Inspector& f, peer_gone& x) {
   return f(caf::meta::type_name("peer_gone"), field("peer"), x.peer);
 }
 
+// ---- metadata fetch (magnet links, BEP 9) ----
+//   metadata peer ──metadata_peer_ready / metadata_piece_in / metadata_reject_in──▶ fetcher
+//   fetcher ──metadata_ask──▶ metadata peer
+
+// Both handshakes are done: the size of the info dictionary the peer announced, 0 when it
+// announced none or does not speak ut_metadata (it cannot serve it).
+struct metadata_peer_ready {
+  std::uint64_t peer = 0;
+  std::int64_t metadata_size = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, metadata_peer_ready& x) {
+  return f(caf::meta::type_name("metadata_peer_ready"), field("peer"), x.peer,
+           field("metadata_size"), x.metadata_size);
+}
+
+struct metadata_ask {
+  std::uint32_t piece = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, metadata_ask& x) {
+  return f(caf::meta::type_name("metadata_ask"), field("piece"), x.piece);
+}
+
+// A ut_metadata data message: unverified bytes, checked by the fetcher's metadata_download.
+struct metadata_piece_in {
+  std::uint64_t peer = 0;
+  std::uint32_t piece = 0;
+  std::int64_t total_size = 0;
+  std::string bytes;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, metadata_piece_in& x) {
+  return f(caf::meta::type_name("metadata_piece_in"), field("peer"), x.peer, field("piece"),
+           x.piece, field("total_size"), x.total_size, field("bytes"), x.bytes);
+}
+
+struct metadata_reject_in {
+  std::uint64_t peer = 0;
+  std::uint32_t piece = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, metadata_reject_in& x) {
+  return f(caf::meta::type_name("metadata_reject_in"), field("peer"), x.peer, field("piece"),
+           x.piece);
+}
+
 // ---- choker ----
 
 // A peer joins the choker (once registered with the piece manager), with its interest so

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,7 @@
 #include "engine/piece_picker.hpp"
 #include "engine/request_pipeline.hpp"
 #include "engine/restart_policy.hpp"
+#include "protocol/magnet.hpp"
 #include "protocol/metainfo.hpp"
 #include "protocol/peer_address.hpp"
 
@@ -87,6 +89,9 @@ struct session_settings {
 // One torrent to add to a session.
 struct torrent_params {
   std::shared_ptr<const metainfo> torrent;
+  // Instead of `torrent`: a magnet link, whose info dictionary the command line fetches
+  // (client::fetch_metadata) before it adds the torrent.
+  std::optional<magnet_link> magnet;
   std::filesystem::path download_dir;  // empty: the session's
   std::vector<peer_address> peers;     // connected to directly, without a tracker
   bool seed = true;                    // keep seeding once complete (false: stop then)

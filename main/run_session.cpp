@@ -6,10 +6,18 @@
 #include <csignal>
 #include <iostream>
 
+#include <caf/send.hpp>
+
+#include <algorithm>
+#include <future>
+
 #include "actors/client.hpp"
 #include "actors/log.hpp"
 #include "main/exit_codes.hpp"
+#include "main/load_torrent.hpp"
+#include "main/magnet_torrent.hpp"
 #include "main/progress_display.hpp"
+#include "storage/atomic_file.hpp"
 
 namespace actorrent {
 
@@ -52,6 +60,71 @@ bool finished(const torrent_progress& p) {
   return p.state == torrent_state::complete || p.state == torrent_state::seeding;
 }
 
+struct magnet_result {
+  int stop_signal = 0;  // set when the user stopped the wait
+  std::string error;    // set when there is no torrent
+};
+
+// Fetches the info dictionary of `t.magnet`, keeps it as STATE_DIR/<info-hash>.torrent, and
+// turns `t` into an ordinary torrent whose peers include every one the fetch learnt of. The
+// wait is bounded by the user (a signal), as a download is.
+magnet_result resolve_magnet(client& session, torrent_params& t,
+                             const std::filesystem::path& state_dir, progress_display& display) {
+  const auto& magnet = *t.magnet;
+  const auto label = magnet.display_name.empty() ? magnet.info_hash.hex() : magnet.display_name;
+  const auto file = state_dir / (magnet.info_hash.hex() + ".torrent");
+  magnet_result out;
+  auto add_peer = [&t](const peer_address& p) {
+    if (std::find(t.peers.begin(), t.peers.end(), p) == t.peers.end()) t.peers.push_back(p);
+  };
+  for (const auto& p : magnet.peers)
+    if (auto a = peer_address::parse_ip(p.host, p.port)) add_peer(*a);
+  // Fetched before: the kept file serves (its info-hash checked, the link's trackers added).
+  if (std::filesystem::exists(file)) {
+    if (auto kept = load_torrent(file.string()); kept && kept->info_hash == magnet.info_hash) {
+      if (auto m = metainfo_from_magnet(magnet, kept->info_bytes)) {
+        t.torrent = std::make_shared<const metainfo>(std::move(*m));
+        t.magnet.reset();
+        return out;
+      }
+    }
+  }
+  display.message("fetching the metadata of " + label + " (BEP 9) from " +
+                  std::to_string(magnet.peers.size()) + " peer(s) and " +
+                  std::to_string(magnet.trackers.size()) + " tracker(s)");
+  auto promise = std::make_shared<std::promise<expected<fetched_metadata, std::string>>>();
+  auto future = promise->get_future();
+  auto fetcher = session.fetch_metadata(
+      magnet, [promise](auto result) { promise->set_value(std::move(result)); });
+  while (future.wait_for(std::chrono::seconds{0}) != std::future_status::ready) {
+    if ((out.stop_signal = wait_for_stop_signal(std::chrono::milliseconds{100})) != 0) {
+      caf::anon_send_exit(fetcher, caf::exit_reason::user_shutdown);
+      return out;
+    }
+  }
+  auto fetched = future.get();
+  if (!fetched) {
+    out.error = label + ": " + fetched.error();
+    return out;
+  }
+  auto m = metainfo_from_magnet(magnet, fetched->info);
+  if (!m) {
+    out.error = m.error();
+    return out;
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(state_dir, ec);
+  if (auto saved = write_file_atomically(file.string(), torrent_file_bytes(*m)); !saved)
+    display.message("the .torrent was not kept: " + saved.error());
+  else
+    display.message("metadata verified: " + m->name + ", kept as " + file.string());
+  for (const auto& p : fetched->peers)
+    add_peer(p);
+  t.torrent = std::make_shared<const metainfo>(std::move(*m));
+  t.magnet.reset();
+  return out;
+}
+
 }  // namespace
 
 std::chrono::milliseconds progress_poll_interval(bool exit_when_complete) {
@@ -85,7 +158,21 @@ int run_session(const session_run& run) {
     return exit_failure;
   }
   auto& session = **started;
-  for (const auto& t : run.torrents) {
+  auto torrents = run.torrents;
+  const auto state_dir =
+      run.settings.state_dir.empty() ? default_state_dir() : run.settings.state_dir;
+  for (auto& t : torrents) {
+    if (!t.magnet || t.torrent) continue;
+    auto resolved = resolve_magnet(session, t, state_dir, display);
+    if (resolved.stop_signal != 0 || !resolved.error.empty()) {
+      if (!resolved.error.empty())
+        std::cerr << "actorrent " << run.command << ": " << resolved.error << "\n";
+      session.stop();
+      display.finish();
+      return resolved.stop_signal != 0 ? 128 + resolved.stop_signal : exit_failure;
+    }
+  }
+  for (const auto& t : torrents) {
     auto added = session.add_torrent(t);
     if (!added) {
       std::cerr << "actorrent " << run.command << ": " << t.torrent->name << ": " << added.error()

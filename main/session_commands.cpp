@@ -45,13 +45,15 @@ std::vector<peer_address> parse_peers(const std::vector<std::string>& peers) {
 }
 
 torrent_params load_params(const std::string& source) {
-  if (source.rfind("magnet:", 0) == 0)
-    throw fail{exit_bad_input,
-               "magnet links need the metadata exchange (BEP 9), which this version does not "
-               "have yet: download the .torrent file instead"};
+  torrent_params p;
+  if (source.rfind("magnet:", 0) == 0) {
+    auto magnet = parse_magnet(source);
+    if (!magnet) throw fail{exit_bad_input, "magnet link: " + magnet.error().message};
+    p.magnet = std::move(*magnet);
+    return p;
+  }
   auto m = load_torrent(source);
   if (!m) throw fail{exit_bad_input, m.error()};
-  torrent_params p;
   p.torrent = std::make_shared<const metainfo>(std::move(*m));
   return p;
 }

@@ -1,0 +1,24 @@
+// A magnet link's torrent, once its info dictionary has been fetched (and verified against
+// the info-hash by the fetcher): the metainfo to download with, and the .torrent file kept
+// next to the resume data, so that the next start needs no fetch and a user can share it.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "protocol/expected.hpp"
+#include "protocol/magnet.hpp"
+#include "protocol/metainfo.hpp"
+
+namespace actorrent {
+
+// The info dictionary parsed with the link's trackers (tr), each its own tier. An error
+// names the magnet's info-hash and what the parser found wrong.
+expected<metainfo, std::string> metainfo_from_magnet(const magnet_link& magnet,
+                                                     std::string_view info);
+
+// A .torrent file for `m`: announce, announce-list, and its info dictionary byte for byte
+// (re-encoding it could change its hash).
+std::string torrent_file_bytes(const metainfo& m);
+
+}  // namespace actorrent
