@@ -77,6 +77,9 @@ struct session_settings {
   // Tracker announces.
   std::int32_t numwant = 50;
 
+  // Peer exchange (BEP 11) with peers that speak ut_pex; never for a private torrent.
+  bool pex = true;
+
   fault_settings faults;
 
   // Human log: "trace", "debug", "info", "warn", "error", "off"; empty file = stderr.

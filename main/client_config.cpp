@@ -460,6 +460,8 @@ const table<client_config>& client_table() {
             "seconds");
     s.section("tracker").integer(
         "numwant", [](auto& c) -> auto& { return c.session.numwant; }, 0, 1000);
+    s.section("pex").boolean(
+        "enabled", [](auto& c) -> auto& { return c.session.pex; });
     s.section("faults").duration<milliseconds>(
         "kill_peer_every_ms", [](auto& c) -> auto& { return c.session.faults.kill_peer_interval; },
         0, week_ms, "milliseconds, 0 = never");

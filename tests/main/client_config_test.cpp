@@ -74,12 +74,13 @@ bool operator==(const message_log_settings& a, const message_log_settings& b) {
 
 bool operator==(const session_settings& a, const session_settings& b) {
   const auto& [a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15, a16, a17, a18, a19,
-               a20, a21, a22] = a;
+               a20, a21, a22, a23] = a;
   const auto& [b1, b2, b3, b4, b5, b6, b7, b8, b9, b10, b11, b12, b13, b14, b15, b16, b17, b18, b19,
-               b20, b21, b22] = b;
+               b20, b21, b22, b23] = b;
   return std::tie(a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15, a16, a17, a18,
-                  a19, a20, a21, a22) == std::tie(b1, b2, b3, b4, b5, b6, b7, b8, b9, b10, b11, b12,
-                                                  b13, b14, b15, b16, b17, b18, b19, b20, b21, b22);
+                  a19, a20, a21, a22, a23) == std::tie(b1, b2, b3, b4, b5, b6, b7, b8, b9, b10, b11,
+                                                       b12, b13, b14, b15, b16, b17, b18, b19, b20,
+                                                       b21, b22, b23);
 }
 
 bool operator==(const config_torrent& a, const config_torrent& b) {
@@ -193,6 +194,7 @@ const std::set<std::string> all_keys{
     "connection.idle_timeout_s",
     "connection.keep_alive_interval_s",
     "tracker.numwant",
+    "pex.enabled",
     "logging.level",
     "logging.file",
     "message_log.file",
@@ -243,6 +245,7 @@ client_config everything_changed() {
   cn.idle_timeout = 200'000ms;
   cn.keep_alive_interval = 0ms;
   s.numwant = 80;
+  s.pex = false;
   s.log_level = "debug";
   s.log_file = "/var/log/actorrent.log";
   s.message_log = {"/tmp/messages.log", 1 << 20, 9, {"peer", "piece_manager"}, {"picked"}, {"tick"},
@@ -467,9 +470,8 @@ TEST_CASE("config: relative paths are taken from the base directory, magnets lef
 TEST_CASE("config: unknown keys are named with their full path and the known ones") {
   CHECK(error_of(R"({"donwload_dir": "x"})") ==
         "test.json: donwload_dir: unknown key (known: listen, download_dir, state_dir, limits, "
-        "choker, pipeline, picker, supervision, connection, disk, tracker, faults, logging, "
-        "message_log, "
-        "torrents)");
+        "choker, pipeline, picker, supervision, connection, disk, tracker, pex, faults, "
+        "logging, message_log, torrents)");
   CHECK(error_of(R"({"choker": {"upload_slots": 2, "uplod_slots": 3}})") ==
         "test.json: choker.uplod_slots: unknown key (known: upload_slots, optimistic_slots, "
         "rechoke_interval_s, optimistic_interval_s, new_peer_age_s, new_peer_weight)");
