@@ -734,6 +734,21 @@ typename Inspector::result_type inspect(Inspector& f, pex_peers& x) {
   return f(caf::meta::type_name("pex_peers"), field("peers"), x.peers, field("flags"), x.flags);
 }
 
+// ---- local service discovery (BEP 14) ----
+
+// LSD socket → LSD actor: an announce from another client on the multicast group (its own
+// cookie filtered out): `peer` is the datagram's source address with the announced port.
+struct lsd_announce_in {
+  peer_address peer;
+  std::vector<sha1_hash> info_hashes;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, lsd_announce_in& x) {
+  return f(caf::meta::type_name("lsd_announce_in"), field("peer"), x.peer, field("info_hashes"),
+           x.info_hashes);
+}
+
 // ---- metadata fetch (magnet links, BEP 9) ----
 //   metadata peer ──metadata_peer_ready / metadata_piece_in / metadata_reject_in──▶ fetcher
 //   fetcher ──metadata_ask──▶ metadata peer

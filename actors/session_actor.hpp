@@ -33,6 +33,7 @@ struct session_actor_config {
   std::filesystem::path state_dir;
   caf::actor listener;      // ended with the session
   caf::actor rate_limiter;  // likewise
+  caf::actor lsd;           // likewise; null when local service discovery is off
 };
 
 caf::actor spawn_session(caf::actor_system& system, session_actor_config config);
