@@ -16,6 +16,7 @@ Usage: lsd_test.py PATH/TO/actorrent
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -27,6 +28,7 @@ import swarm_util as su  # noqa: E402
 SIZE = 6 * 1024 * 1024 + 99
 TIMEOUT = 60
 INSIDE = "--inside-namespace"
+GROUP, PORT = "239.192.152.143", 6771
 
 
 def lsd_config(path, state):
@@ -51,6 +53,20 @@ def lsd_peers(log_path):
     return found
 
 
+def hostile(r, label, seeder):
+    """Garbage on the group: the seeder logs each (debug) with the sender and goes on."""
+    junk = [b"\x00" * 100, b"BT-SEARCH * HTTP/1.1\r\nPort: 99999\r\nInfohash: 12\r\n\r\n",
+            b"GET / HTTP/1.1\r\n\r\n", os.urandom(9000)]
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF, socket.inet_aton("127.0.0.1"))
+        for j in junk:
+            s.sendto(j, (GROUP, PORT))
+    logged = su.wait_until(lambda: su.file_contains(seeder.err_path, "Port: expected 1..65535"), 5)
+    r.check(logged and seeder.proc.poll() is None,
+            f"{label}: bad announces on the group are logged with their sender, the seeder goes on",
+            seeder.stderr())
+
+
 def swarm(binary, tmp, r, label, private):
     work = os.path.join(tmp, label)
     src = os.path.join(work, "src")
@@ -63,12 +79,14 @@ def swarm(binary, tmp, r, label, private):
     leech_log = os.path.join(work, "leech.msglog")
     seed_log = os.path.join(work, "seed.msglog")
     seeder = su.start_seed(binary, torrent, src, work, "seeder", 0,
-                           extra=["-c", seed_cfg, "--message-log", seed_log])
+                           extra=["-c", seed_cfg, "--message-log", seed_log, "--log-level", "debug"])
     leecher = None
     try:
         if not r.check(su.wait_for_state(seeder, ("seeding",), 30), f"{label}: the seeder seeds",
                        seeder.describe()):
             return
+        if not private:
+            hostile(r, label, seeder)
         leecher = su.Downloader(binary, torrent, os.path.join(work, "out"), work, "leecher",
                                 extra=["-c", leech_cfg, "--message-log", leech_log])
         if not private:
