@@ -12,6 +12,7 @@
 
 #include "main/peer_endpoint.hpp"
 #include "main/read_file.hpp"
+#include "protocol/magnet.hpp"
 #include "protocol/peer_address.hpp"
 
 namespace actorrent {
@@ -74,14 +75,6 @@ std::optional<std::uint64_t> integer_in(const json& v, std::uint64_t lo, std::ui
   const auto x = v.get<std::uint64_t>();
   if (x < lo || x > hi) return std::nullopt;
   return x;
-}
-
-bool is_magnet(const std::string& source) {
-  static constexpr std::string_view scheme = "magnet:";
-  if (source.size() < scheme.size()) return false;
-  for (std::size_t i = 0; i < scheme.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(source[i])) != scheme[i]) return false;
-  return true;
 }
 
 std::filesystem::path near(const std::filesystem::path& base, const std::string& written) {
@@ -579,7 +572,7 @@ const table<config_torrent>& torrent_table() {
                             if (!v.is_string() || v.get_ref<const std::string&>().empty())
                               return wrong_value(path, "a .torrent path or a magnet URI", v);
                             const auto& source = v.get_ref<const std::string&>();
-                            t.source = is_magnet(source) ? source : near(base, source).string();
+                            t.source = is_magnet_uri(source) ? source : near(base, source).string();
                             return std::nullopt;
                           }});
     s.path(

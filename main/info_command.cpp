@@ -13,10 +13,6 @@ namespace actorrent {
 
 namespace {
 
-bool is_magnet(const std::string& s) {
-  return s.size() >= 7 && (s.compare(0, 7, "magnet:") == 0 || s.compare(0, 7, "MAGNET:") == 0);
-}
-
 nlohmann::json to_json(const metainfo& m) {
   nlohmann::json files = nlohmann::json::array();
   for (const auto& f : m.files) {
@@ -95,7 +91,7 @@ int run_magnet(const info_command_options& o) {
 }  // namespace
 
 int run_info(const info_command_options& o) {
-  if (is_magnet(o.input)) return run_magnet(o);
+  if (is_magnet_uri(o.input)) return run_magnet(o);
   auto m = load_torrent(o.input);
   if (!m) {
     std::cerr << "actorrent info: " << m.error() << "\n";

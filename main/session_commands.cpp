@@ -8,6 +8,7 @@
 #include "main/load_torrent.hpp"
 #include "main/peer_endpoint.hpp"
 #include "main/run_session.hpp"
+#include "protocol/magnet.hpp"
 
 namespace actorrent {
 
@@ -46,7 +47,7 @@ std::vector<peer_address> parse_peers(const std::vector<std::string>& peers) {
 
 torrent_params load_params(const std::string& source) {
   torrent_params p;
-  if (source.rfind("magnet:", 0) == 0) {
+  if (is_magnet_uri(source)) {
     auto magnet = parse_magnet(source);
     if (!magnet) throw fail{exit_bad_input, "magnet link: " + magnet.error().message};
     p.magnet = std::move(*magnet);

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <optional>
 
@@ -352,6 +353,14 @@ std::string to_string(const magnet_link& magnet) {
     out += "&x.pe=" + percent_encode(peer.to_string());
   if (!magnet.select_only.empty()) out += "&so=" + select_only_to_string(magnet.select_only);
   return out;
+}
+
+bool is_magnet_uri(std::string_view text) {
+  constexpr std::string_view scheme = "magnet:";
+  if (text.size() < scheme.size()) return false;
+  for (std::size_t i = 0; i < scheme.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(text[i])) != scheme[i]) return false;
+  return true;
 }
 
 }  // namespace actorrent

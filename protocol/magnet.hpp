@@ -52,6 +52,10 @@ constexpr std::size_t magnet_max_select_only = std::size_t{1} << 18;
 
 expected<magnet_link, magnet_error> parse_magnet(std::string_view uri);
 
+// Whether `text` is meant as a magnet URI (its scheme is "magnet:", in any case: RFC 3986),
+// as opposed to a file path; parse_magnet then says whether it is a good one.
+bool is_magnet_uri(std::string_view text);
+
 // A canonical magnet URI (hex info-hash, values percent-encoded) that parse_magnet turns
 // back into an equal magnet_link.
 std::string to_string(const magnet_link& magnet);

@@ -35,7 +35,11 @@ build() {
   # ccache: a machine that keeps its cache (~/.cache/ccache) rebuilds a fresh clone in a
   # minute instead of fifteen; without one it costs ~1 %. CCACHE_BASEDIR makes the cache
   # independent of where the clone is.
-  local args=(-G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+  # Unity build: the CAF-heavy sources are compiled a few to a translation unit, each batch
+  # parsing CAF, asio and Catch2 once; a fresh build (what CI does, twice) takes about a third
+  # less CPU. A developer who rebuilds one file often can configure a directory without it.
+  local args=(-G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER_LAUNCHER=ccache
+              -DCMAKE_UNITY_BUILD=ON)
   case $kind in
     release) ;;
     # clang: it compiles the CAF-heavy files ~20 % faster than GCC at -O0 with the sanitizers

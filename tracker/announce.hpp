@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "protocol/expected.hpp"
 #include "protocol/peer_address.hpp"
 #include "protocol/sha1.hpp"
 
@@ -56,8 +57,14 @@ struct tracker_error {
     network,         // unreachable, refused, timed out, TLS or HTTP error
     cancelled,
   };
+
   kind what = kind::network;
   std::string message;  // names the tracker URL and the problem
 };
+
+// The error for a malformed tracker answer (the message names what and where).
+inline unexpected<tracker_error> bad_response(std::string message) {
+  return make_unexpected(tracker_error{tracker_error::kind::bad_response, std::move(message)});
+}
 
 }  // namespace actorrent

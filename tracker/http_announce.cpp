@@ -16,10 +16,6 @@ bool is_unreserved(unsigned char c) {
          c == '.' || c == '_' || c == '~';
 }
 
-unexpected<tracker_error> bad(std::string message) {
-  return make_unexpected(tracker_error{tracker_error::kind::bad_response, std::move(message)});
-}
-
 std::string at(const bencode_node& node) {
   return " at byte " + std::to_string(node.offset());
 }
@@ -69,15 +65,16 @@ expected<bool, tracker_error> take_compact(const bencode_node& node, bool v6, st
   const std::size_t entry = v6 ? compact_v6_size : compact_v4_size;
   const std::string_view bytes = node.string();
   if (bytes.size() % entry != 0) {
-    return bad(std::string(v6 ? "'peers6'" : "'peers'") + " is " + std::to_string(bytes.size()) +
-               " bytes, not a multiple of " + std::to_string(entry) + at(node));
+    return bad_response(std::string(v6 ? "'peers6'" : "'peers'") + " is " +
+                        std::to_string(bytes.size()) + " bytes, not a multiple of " +
+                        std::to_string(entry) + at(node));
   }
   const std::size_t room = max_peers > out.size() ? max_peers - out.size() : 0;
   const std::size_t take = std::min(bytes.size() / entry, room);
   // Cut before decoding so that an oversized list never allocates beyond the cap.
   auto peers = v6 ? parse_compact_v6(bytes.substr(0, take * entry))
                   : parse_compact_v4(bytes.substr(0, take * entry));
-  if (!peers) return bad("compact peers could not be decoded" + at(node));
+  if (!peers) return bad_response("compact peers could not be decoded" + at(node));
   for (const auto& p : *peers)
     if (p.port != 0) out.push_back(p);
   return true;
@@ -188,14 +185,15 @@ expected<announce_response, tracker_error> parse_announce_response(
   const auto doc = bdecode(trim_trailing_space(body), bl);
   if (!doc) {
     // An HTML error page or a proxy's login form is the usual culprit: show how it starts.
-    return bad("answer is not bencode: " + doc.error().to_string() + " (body starts with '" +
-               printable_tracker_text(body.substr(0, 32), 48) + "')");
+    return bad_response("answer is not bencode: " + doc.error().to_string() +
+                        " (body starts with '" + printable_tracker_text(body.substr(0, 32), 48) +
+                        "')");
   }
   const auto root = doc->root();
-  if (!root.is_dict()) return bad("answer is not a dictionary" + at(root));
+  if (!root.is_dict()) return bad_response("answer is not a dictionary" + at(root));
 
   if (const auto failure = root.find("failure reason"); failure.valid()) {
-    if (!failure.is_string()) return bad("'failure reason' is not a string" + at(failure));
+    if (!failure.is_string()) return bad_response("'failure reason' is not a string" + at(failure));
     return make_unexpected(tracker_error{
         tracker_error::kind::failure_reason,
         "tracker failure: " + printable_tracker_text(failure.string(), limits.max_text)});
@@ -203,8 +201,8 @@ expected<announce_response, tracker_error> parse_announce_response(
 
   announce_response response;
   const auto interval = root.find("interval");
-  if (!interval.valid()) return bad("answer has no 'interval'" + at(root));
-  if (!interval.is_integer()) return bad("'interval' is not an integer" + at(interval));
+  if (!interval.valid()) return bad_response("answer has no 'interval'" + at(root));
+  if (!interval.is_integer()) return bad_response("'interval' is not an integer" + at(interval));
   response.interval = clamp_interval(interval.integer(), limits);
   if (const auto min = root.find("min interval", bencode_type::integer); min.valid())
     response.min_interval = clamp_interval(min.integer(), limits);
@@ -226,11 +224,11 @@ expected<announce_response, tracker_error> parse_announce_response(
     } else if (peers.is_list()) {
       take_dict_peers(peers, limits.max_peers, response.peers);
     } else {
-      return bad("'peers' is neither a string nor a list" + at(peers));
+      return bad_response("'peers' is neither a string nor a list" + at(peers));
     }
   }
   if (const auto peers6 = root.find("peers6"); peers6.valid()) {
-    if (!peers6.is_string()) return bad("'peers6' is not a string" + at(peers6));
+    if (!peers6.is_string()) return bad_response("'peers6' is not a string" + at(peers6));
     if (auto ok = take_compact(peers6, true, limits.max_peers, response.peers); !ok)
       return make_unexpected(ok.error());
   }

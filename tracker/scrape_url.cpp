@@ -17,10 +17,6 @@ bool equals_nocase(std::string_view a, std::string_view b) {
   return true;
 }
 
-unexpected<tracker_error> bad(std::string message) {
-  return make_unexpected(tracker_error{tracker_error::kind::bad_response, std::move(message)});
-}
-
 std::int64_t counter(const bencode_node& dict, std::string_view key) {
   const auto n = dict.find(key, bencode_type::integer);
   return n.valid() && n.integer() > 0 ? n.integer() : 0;
@@ -67,22 +63,24 @@ expected<std::vector<scrape_entry>, tracker_error> parse_scrape_response(
   bl.max_tokens = limits.max_tokens;
   const auto doc = bdecode(trimmed, bl);
   if (!doc) {
-    return bad("scrape answer is not bencode: " + doc.error().to_string() + " (body starts with '" +
-               printable_tracker_text(body.substr(0, 32), 48) + "')");
+    return bad_response("scrape answer is not bencode: " + doc.error().to_string() +
+                        " (body starts with '" + printable_tracker_text(body.substr(0, 32), 48) +
+                        "')");
   }
   const auto root = doc->root();
-  if (!root.is_dict()) return bad("scrape answer is not a dictionary at byte 0");
+  if (!root.is_dict()) return bad_response("scrape answer is not a dictionary at byte 0");
   if (const auto failure = root.find("failure reason"); failure.valid()) {
     if (!failure.is_string())
-      return bad("'failure reason' is not a string at byte " + std::to_string(failure.offset()));
+      return bad_response("'failure reason' is not a string at byte " +
+                          std::to_string(failure.offset()));
     return make_unexpected(tracker_error{
         tracker_error::kind::failure_reason,
         "tracker failure: " + printable_tracker_text(failure.string(), limits.max_text)});
   }
   const auto files = root.find("files");
-  if (!files.valid()) return bad("scrape answer has no 'files' at byte 0");
+  if (!files.valid()) return bad_response("scrape answer has no 'files' at byte 0");
   if (!files.is_dict())
-    return bad("'files' is not a dictionary at byte " + std::to_string(files.offset()));
+    return bad_response("'files' is not a dictionary at byte " + std::to_string(files.offset()));
 
   std::vector<scrape_entry> entries;
   bencode_node key;
