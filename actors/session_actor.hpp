@@ -33,6 +33,7 @@ struct session_actor_config {
   std::filesystem::path state_dir;
   caf::actor listener;      // ended with the session
   caf::actor rate_limiter;  // likewise
+  caf::actor dht;           // null when the DHT is off; told of each torrent by the torrent
 };
 
 caf::actor spawn_session(caf::actor_system& system, session_actor_config config);

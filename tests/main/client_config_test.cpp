@@ -72,14 +72,21 @@ bool operator==(const message_log_settings& a, const message_log_settings& b) {
   return std::tie(a1, a2, a3, a4, a5, a6, a7) == std::tie(b1, b2, b3, b4, b5, b6, b7);
 }
 
+bool operator==(const dht_settings& a, const dht_settings& b) {
+  const auto& [a1, a2, a3, a4, a5, a6] = a;
+  const auto& [b1, b2, b3, b4, b5, b6] = b;
+  return std::tie(a1, a2, a3, a4, a5, a6) == std::tie(b1, b2, b3, b4, b5, b6);
+}
+
 bool operator==(const session_settings& a, const session_settings& b) {
   const auto& [a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15, a16, a17, a18, a19,
-               a20, a21, a22] = a;
+               a20, a21, a22, a23] = a;
   const auto& [b1, b2, b3, b4, b5, b6, b7, b8, b9, b10, b11, b12, b13, b14, b15, b16, b17, b18, b19,
-               b20, b21, b22] = b;
+               b20, b21, b22, b23] = b;
   return std::tie(a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15, a16, a17, a18,
-                  a19, a20, a21, a22) == std::tie(b1, b2, b3, b4, b5, b6, b7, b8, b9, b10, b11, b12,
-                                                  b13, b14, b15, b16, b17, b18, b19, b20, b21, b22);
+                  a19, a20, a21, a22, a23) == std::tie(b1, b2, b3, b4, b5, b6, b7, b8, b9, b10, b11,
+                                                       b12, b13, b14, b15, b16, b17, b18, b19, b20,
+                                                       b21, b22, b23);
 }
 
 bool operator==(const config_torrent& a, const config_torrent& b) {
@@ -193,6 +200,12 @@ const std::set<std::string> all_keys{
     "connection.idle_timeout_s",
     "connection.keep_alive_interval_s",
     "tracker.numwant",
+    "dht.enabled",
+    "dht.port",
+    "dht.bootstrap",
+    "dht.max_lookups",
+    "dht.max_queries",
+    "dht.state_file",
     "logging.level",
     "logging.file",
     "message_log.file",
@@ -243,6 +256,7 @@ client_config everything_changed() {
   cn.idle_timeout = 200'000ms;
   cn.keep_alive_interval = 0ms;
   s.numwant = 80;
+  s.dht = {false, 7000, {"127.0.0.1:6881", "router.example.org:6881"}, 4, 100, "dht2.dat"};
   s.log_level = "debug";
   s.log_file = "/var/log/actorrent.log";
   s.message_log = {"/tmp/messages.log", 1 << 20, 9, {"peer", "piece_manager"}, {"picked"}, {"tick"},
@@ -392,6 +406,35 @@ TEST_CASE("config: connection") {
   CHECK_FALSE(o.pool);
 }
 
+TEST_CASE("config: dht") {
+  const client_config defaults;
+  CHECK(defaults.session.dht.enabled);
+  CHECK_FALSE(defaults.session.dht.port);         // the listen port
+  CHECK(defaults.session.dht.bootstrap.empty());  // nothing on the internet unless asked
+  auto c = parse(R"({"dht": {"enabled": false, "port": 0, "bootstrap": ["127.0.0.1:6881",
+                     "[::1]:7000", "router.example.org:6881"], "max_lookups": 2,
+                     "max_queries": 64, "state_file": "d.dat"}})");
+  const auto& d = c.session.dht;
+  CHECK_FALSE(d.enabled);
+  CHECK(d.port == std::optional<std::uint16_t>(0));
+  CHECK(d.bootstrap ==
+        std::vector<std::string>{"127.0.0.1:6881", "[::1]:7000", "router.example.org:6881"});
+  CHECK(d.max_lookups == 2);
+  CHECK(d.max_queries == 64);
+  CHECK(d.state_file == "d.dat");
+  CHECK_FALSE(parse(R"({"dht": {"port": null}})").session.dht.port);
+  CHECK(error_of(R"({"dht": {"bootstrap": ["127.0.0.1"]}})") ==
+        "test.json: dht.bootstrap[0]: '127.0.0.1': missing port (expected HOST:PORT, e.g. "
+        "192.0.2.7:6881 or router.example.org:6881)");
+  CHECK(error_of(R"({"dht": {"bootstrap": ["a:0"]}})").find("dht.bootstrap[0]: 'a:0': the port") !=
+        std::string::npos);
+  CHECK(error_of(R"({"dht": {"port": 70000}})") ==
+        "test.json: dht.port: expected an integer from 0 to 65535 (0: any free port) or null (the "
+        "listen port), got 70000");
+  CHECK(error_of(R"({"dht": {"state_file": "../x"}})").find("dht.state_file") != std::string::npos);
+  CHECK(error_of(R"({"dht": {"max_lookups": 0}})").find("dht.max_lookups") != std::string::npos);
+}
+
 TEST_CASE("config: tracker, logging, message_log") {
   auto c = parse(R"({"tracker": {"numwant": 0}, "logging": {"level": "trace", "file": "a.log"},
                      "message_log": {"file": "m.log", "max_file_size": 4096, "max_files": 2,
@@ -411,7 +454,7 @@ TEST_CASE("config: tracker, logging, message_log") {
   CHECK(parse(R"({"message_log": {"sample": {}}})").session.message_log.sample.empty());
   CHECK(parse("{}").session.message_log.sample.at("picked") == 16);
   CHECK(error_of(R"({"message_log": {"actors": ["peer", "perr"]}})") ==
-        "test.json: message_log.actors[1]: expected a list of names among choker client "
+        "test.json: message_log.actors[1]: expected a list of names among choker client dht "
         "disk_thread disk_writer listener peer piece_manager rate_limiter session socket torrent "
         "tracker, got string \"perr\"");
   CHECK(error_of(R"({"message_log": {"sample": {"picked": 0}}})") ==
@@ -467,7 +510,7 @@ TEST_CASE("config: relative paths are taken from the base directory, magnets lef
 TEST_CASE("config: unknown keys are named with their full path and the known ones") {
   CHECK(error_of(R"({"donwload_dir": "x"})") ==
         "test.json: donwload_dir: unknown key (known: listen, download_dir, state_dir, limits, "
-        "choker, pipeline, picker, supervision, connection, disk, tracker, faults, logging, "
+        "choker, pipeline, picker, supervision, connection, disk, tracker, dht, faults, logging, "
         "message_log, "
         "torrents)");
   CHECK(error_of(R"({"choker": {"upload_slots": 2, "uplod_slots": 3}})") ==
