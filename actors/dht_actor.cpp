@@ -3,8 +3,6 @@
 #include <caf/all.hpp>
 
 #include <algorithm>
-#include <fstream>
-#include <iterator>
 #include <map>
 #include <memory>
 #include <optional>
@@ -13,6 +11,7 @@
 #include <vector>
 
 #include "actors/dht_socket.hpp"
+#include "actors/dht_table_file.hpp"
 #include "actors/log.hpp"
 #include "actors/logged_actor.hpp"
 #include "actors/messages.hpp"
@@ -24,7 +23,6 @@
 #include "engine/dht_tokens.hpp"
 #include "engine/dht_transactions.hpp"
 #include "protocol/host_port.hpp"
-#include "storage/atomic_file.hpp"
 
 namespace actorrent {
 
@@ -73,6 +71,7 @@ struct dht_state {
   std::map<peer_address, std::uint32_t> ip_votes;  // external address (port 0) → answers
   bool bep42_applied = false;
   time_point last_bootstrap{};
+  bool joined_once = false;
   time_point last_save{};
   time_point log_window{};
   std::uint32_t logged_in_window = 0;
@@ -243,10 +242,7 @@ void vote_external_address(dht_self* self, peer_address ip) {
 
 std::string save_table(dht_self* self, const dht_actor_config& cfg) {
   self->state.last_save = engine_clock::now();
-  std::error_code ec;
-  std::filesystem::create_directories(cfg.state_dir, ec);
-  auto written = write_file_atomically(state_path(cfg).string(), self->state.table->save());
-  return written ? std::string() : written.error();
+  return save_dht_table(state_path(cfg), *self->state.table);
 }
 
 void on_response(dht_self* self, const krpc_message& m, const peer_address& from) {
@@ -330,8 +326,14 @@ void tick(dht_self* self, const dht_actor_config& cfg) {
   }
   for (auto id : ids)
     pump(self, id);
-  if (st.table->size() == 0 && !st.bootstrap.empty() &&
-      now - st.last_bootstrap >= bootstrap_retry && st.lookups.size() < cfg.settings.max_lookups) {
+  // Joining: a lookup of our own id, through the nodes we know (a saved table) or else the
+  // bootstrap nodes; again every 30 s for as long as no node we know is alive (all the saved
+  // ones may have left).
+  const bool alone = st.table->closest(st.table->own_id(), 1, now).empty();
+  const bool can_join = !alone || !st.bootstrap.empty();
+  if (can_join && (!st.joined_once || (alone && now - st.last_bootstrap >= bootstrap_retry)) &&
+      st.lookups.size() < cfg.settings.max_lookups) {
+    st.joined_once = true;
     st.last_bootstrap = now;
     start_lookup(self, dht_lookup_kind::find_node, st.table->own_id(), lookup_purpose::bootstrap);
   }
@@ -352,39 +354,16 @@ void tick(dht_self* self, const dht_actor_config& cfg) {
   self->delayed_send(self, seconds(1), tick_atom::value);
 }
 
-// The saved table, refused above the size a table can have (dht_routing_config).
-expected<std::string, std::string> read_saved_table(const std::filesystem::path& path) {
-  std::error_code ec;
-  const auto size = std::filesystem::file_size(path, ec);
-  if (ec) return make_unexpected("cannot read it: " + ec.message());
-  if (size > dht_routing_config{}.max_saved_size)
-    return make_unexpected("too big for a routing table (" + std::to_string(size) + " bytes)");
-  std::ifstream in(path, std::ios::binary);
-  std::string blob((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (!in.good() && !in.eof()) return make_unexpected(std::string("cannot read it"));
-  return blob;
-}
-
 void load_table(dht_self* self, const dht_actor_config& cfg) {
   auto& st = self->state;
-  const auto now = engine_clock::now();
   const auto path = state_path(cfg);
-  std::error_code ec;
-  if (std::filesystem::exists(path, ec)) {
-    auto blob = read_saved_table(path);
-    if (!blob) {
-      log_warn("dht: " + path.string() + ": " + blob.error() + "; starting with a new node id");
-    } else if (auto loaded = dht_routing_table::load(*blob, now); !loaded) {
-      log_warn("dht: " + path.string() + ": " + loaded.error().to_string() +
-               "; starting with a new node id");
-    } else {
-      st.table.emplace(std::move(*loaded));
-      log_info("dht: " + std::to_string(st.table->size()) + " node(s) and node id " +
-               st.table->own_id().hex() + " from " + path.string());
-      return;
-    }
-  }
-  st.table.emplace(random_node_id(st.rng), now);
+  auto loaded = load_dht_table(path, st.rng, engine_clock::now());
+  st.table.emplace(std::move(loaded.table));
+  if (!loaded.problem.empty())
+    log_warn("dht: " + path.string() + ": " + loaded.problem + "; starting with a new node id");
+  else if (loaded.from_file)
+    log_info("dht: " + std::to_string(st.table->size()) + " node(s) and node id " +
+             st.table->own_id().hex() + " from " + path.string());
 }
 
 void add_bootstrap(dht_self* self, const dht_actor_config& cfg) {
@@ -460,7 +439,7 @@ caf::behavior dht_behavior(dht_self* self, dht_actor_config cfg,
           if (st.bootstrap.size() < max_bootstrap &&
               std::find(st.bootstrap.begin(), st.bootstrap.end(), a) == st.bootstrap.end())
             st.bootstrap.push_back(a);
-        st.last_bootstrap = {};  // try them at the next tick
+        st.joined_once = false;  // join through them at the next tick
       },
       [=](tick_atom) {
         if (!self->state.stopped) tick(self, cfg);
