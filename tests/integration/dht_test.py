@@ -10,6 +10,8 @@
   - seeding: `actorrent seed` with its DHT on its listen port; a libtorrent session
     bootstrapped to our node, given only the magnet link, finds us (we announce to it once it
     is in our table) and downloads the data, identical.
+  - BEP 27: a private torrent is never handed to the DHT (the message log has no dht_track
+    for it), a public one is.
   - hostile datagrams at our node (garbage, truncated bencode, oversized, wrong types, an
     answer to nothing we asked): the node answers a malformed query with error 203 under its
     transaction id, still answers ping, and the log names each bad datagram's sender.
@@ -197,6 +199,54 @@ def hostile_datagrams(binary, tmp, r):
                 seeder.stderr())
 
 
+def message_types(path):
+    """(type, info_hash field or None) of every message the log recorded."""
+    import json
+    out = []
+    if not os.path.exists(path):
+        return out
+    with open(path) as f:
+        for line in f:
+            try:
+                rec = json.loads(line)
+            except ValueError:
+                continue
+            if rec.get("event") == "message":
+                out.append((rec.get("type"), rec.get("fields", {}).get("info_hash")))
+    return out
+
+
+def private_stays_off_the_dht(binary, tmp, r):
+    """BEP 27: a private torrent is never tracked (so never searched for nor announced) on the
+    DHT; a public one is, as soon as its data is checked."""
+    for private in (True, False):
+        label = "private" if private else "public"
+        src = os.path.join(tmp, label + "-src")
+        su.make_tree(os.path.join(src, NAME), su.uneven_files(2, 50000))
+        torrent = os.path.join(tmp, label + ".torrent")
+        cmd = [binary, "create", os.path.join(src, NAME), "-o", torrent]
+        subprocess.run(cmd + (["--private"] if private else []), check=True,
+                       stdout=subprocess.DEVNULL)
+        info_hash = su.info_hash(binary, torrent)
+        log = os.path.join(tmp, label + "-messages.jsonl")
+        seeder = su.start_seed(binary, torrent, src, tmp, "dht-" + label, su.free_port(),
+                               extra=["--state-dir", os.path.join(tmp, label + "-state"),
+                                      "--message-log", log])
+        try:
+            seeding = su.wait_for_state(seeder, ("seeding",), 30)
+        finally:
+            seeder.stop()
+        tracked = [h for t, h in message_types(log) if t == "dht_track"]
+        if private:
+            r.check(seeding and not tracked and any(t == "tick" for t, _ in message_types(log)),
+                    "private: a private torrent (BEP 27) is never handed to the DHT",
+                    f"seeding {seeding}, dht_track messages {tracked}")
+        else:
+            r.check(seeding and len(tracked) == 1,
+                    "public: a public torrent is handed to the DHT once (dht_track)",
+                    f"seeding {seeding}, dht_track messages {tracked} (info-hash {info_hash})")
+
+
 def main():
     if len(sys.argv) != 2:
         sys.exit("usage: dht_test.py PATH/TO/actorrent")
@@ -205,6 +255,7 @@ def main():
     r = su.results()
     with tempfile.TemporaryDirectory(prefix="actorrent-dht-") as tmp:
         hostile_datagrams(binary, tmp, r)
+        private_stays_off_the_dht(binary, tmp, r)
         fetch_via_dht(binary, tmp, r)
         seed_via_dht(binary, tmp, r)
     sys.exit(r.finish())
