@@ -9,6 +9,7 @@
 #include "actors/dht_actor.hpp"
 #include "actors/disk_threads.hpp"
 #include "actors/listener.hpp"
+#include "actors/log.hpp"
 #include "actors/message_log.hpp"
 #include "actors/messages.hpp"
 #include "actors/rate_limiter_actor.hpp"
@@ -82,7 +83,13 @@ expected<std::unique_ptr<client>, std::string> client::start(session_settings se
     dc.address = settings.listen_address;
     dc.port = settings.dht.port.value_or(c->listen_port_);
     dc.state_dir = settings.state_dir;
-    auto dht = spawn_dht(*c->system_, std::move(dc));
+    auto dht = spawn_dht(*c->system_, dc);
+    // The listen port's number was only a convention: taken on UDP, any port does.
+    if (!dht && !settings.dht.port) {
+      log_warn(dht.error() + "; the DHT takes any free port instead");
+      dc.port = 0;
+      dht = spawn_dht(*c->system_, dc);
+    }
     if (!dht) {
       c->stopped_ = true;
       caf::anon_send_exit(listener->actor, caf::exit_reason::user_shutdown);
