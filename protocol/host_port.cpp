@@ -30,7 +30,8 @@ expected<host_port, std::string> split_host_port(std::string_view text) {
     if (host.find(':') != std::string_view::npos)
       return make_unexpected(where + "an IPv6 address needs [ADDRESS]:PORT" + form);
   }
-  if (host.empty() || host.size() > 253) return make_unexpected(where + "missing host" + form);
+  if (host.empty()) return make_unexpected(where + "missing host" + form);
+  if (host.size() > 253) return make_unexpected(where + "a host of over 253 characters" + form);
   for (char c : host)
     if (!is_name_char(c))
       return make_unexpected(where + "the host has a character no address or name has" + form);
