@@ -38,9 +38,10 @@ constexpr std::size_t lookup_start_nodes = 16;
 constexpr std::size_t alpha = 3;
 // Hostile traffic is counted without limit but logged at most this often.
 constexpr std::uint32_t log_lines_per_minute = 20;
-// BEP 42: answers agreeing on our external address before we trust it.
-constexpr std::uint32_t external_ip_votes = 3;
-constexpr std::size_t max_ip_voters = 64;
+// BEP 42: distinct nodes (by IP) agreeing on our external address before we trust it: one
+// node answering three times must not choose our id.
+constexpr std::size_t external_ip_votes = 3;
+constexpr std::size_t max_ip_candidates = 16;
 constexpr std::size_t max_bootstrap = 16;
 
 enum class lookup_purpose { bootstrap, refresh, search };
@@ -67,8 +68,9 @@ struct dht_state {
   std::map<std::uint64_t, running_lookup> lookups;
   std::uint64_t next_lookup = 1;
   std::map<sha1_hash, std::vector<subscriber>> subscribers;
-  std::vector<peer_address> bootstrap;             // resolved
-  std::map<peer_address, std::uint32_t> ip_votes;  // external address (port 0) → answers
+  std::vector<peer_address> bootstrap;  // resolved
+  // External address (port 0) → the IPs of the nodes that said so.
+  std::map<peer_address, std::set<peer_address>> ip_votes;
   bool bep42_applied = false;
   time_point last_bootstrap{};
   bool joined_once = false;
@@ -222,12 +224,15 @@ void start_due_searches(dht_self* self, const dht_actor_config& cfg) {
 
 // BEP 42: once enough answers agree on a public external address that our id does not fit,
 // take an id that does (the table is rebuilt around it: buckets depend on our id).
-void vote_external_address(dht_self* self, peer_address ip) {
+void vote_external_address(dht_self* self, peer_address ip, peer_address voter) {
   auto& st = self->state;
   ip.port = 0;
+  voter.port = 0;
   if (st.bep42_applied || bep42_exempt(ip)) return;
-  if (!st.ip_votes.count(ip) && st.ip_votes.size() >= max_ip_voters) return;
-  if (++st.ip_votes[ip] < external_ip_votes) return;
+  if (!st.ip_votes.count(ip) && st.ip_votes.size() >= max_ip_candidates) return;
+  auto& voters = st.ip_votes[ip];
+  voters.insert(voter);
+  if (voters.size() < external_ip_votes) return;
   st.bep42_applied = true;
   if (bep42_valid(st.table->own_id(), ip)) return;
   const auto now = engine_clock::now();
@@ -271,7 +276,7 @@ void on_response(dht_self* self, const krpc_message& m, const peer_address& from
   if (!pending->id || *pending->id == r.id)
     st.table->heard_from(dht_contact{r.id, from}, true, engine_clock::now());
   table_changed(self, before);
-  if (m.ip) vote_external_address(self, *m.ip);
+  if (m.ip) vote_external_address(self, *m.ip, from);
   if (lookup != st.lookups.end()) {
     if (lookup->second.lookup.on_response(from, r) == dht_lookup::response_result::id_mismatch)
       log_hostile(self, from.to_string() + " answered under another node id than the one asked");

@@ -12,7 +12,7 @@
 //     the closest nodes that gave a token; at most `max_lookups` lookups run at once. Peers
 //     announced to us for a tracked info-hash are passed on at once, and our own store counts
 //     as one more answer to our lookups (we may be among the closest nodes ourselves);
-//   - picks a BEP 42 node id once three answers agree on a public external address (on
+//   - picks a BEP 42 node id once three nodes (distinct IPs) agree on a public external address (on
 //     loopback and private networks BEP 42 exempts the address, and the id stays random);
 //   - saves the routing table (our id and the nodes) atomically to the state directory every
 //     5 minutes and on dht_stop, and starts from it.

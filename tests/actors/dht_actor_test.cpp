@@ -14,6 +14,7 @@
 #include "actors/dht_actor.hpp"
 #include "actors/io_thread.hpp"
 #include "actors/messages.hpp"
+#include "engine/dht_node_id.hpp"
 #include "protocol/krpc.hpp"
 #include "protocol/sha1.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -186,4 +187,62 @@ TEST_CASE("the routing table and node id survive a restart", "[dht_actor]") {
   CHECK(fresh_stats.nodes == 0);
   stop_node(self, fresh.actor);
   stop_node(self, a.actor);
+}
+
+TEST_CASE("BEP 42: three nodes agreeing on a public address give us an id valid for it",
+          "[dht_actor]") {
+  test::temp_dir dir;
+  actorrent_config sys_cfg;
+  caf::actor_system sys{sys_cfg};
+  io_thread io;
+  caf::scoped_actor self{sys};
+  asio::io_context local;
+  // Three fake nodes on three loopback IPs (127/8 is all ours on Linux).
+  std::vector<udp::socket> fakes;
+  std::vector<std::string> bootstrap;
+  for (const char* ip : {"127.0.0.2", "127.0.0.3", "127.0.0.4"}) {
+    fakes.emplace_back(local, udp::endpoint(asio::ip::make_address(ip), 0));
+    fakes.back().non_blocking(true);
+    bootstrap.push_back(std::string(ip) + ":" +
+                        std::to_string(fakes.back().local_endpoint().port()));
+  }
+  auto node = start_node(sys, io, dir.path, bootstrap);
+  const auto original = stats_of(self, node.actor).node_id;
+  const auto external = *peer_address::parse_ip("203.0.113.5", 6881);
+  REQUIRE_FALSE(bep42_valid(original, external));  // a random id fits by chance 1 in 2^21
+  std::size_t answered = 0;
+  for (int round = 0; round < 300 && answered < fakes.size(); ++round) {  // 3 s at most
+    for (std::size_t i = 0; i < fakes.size(); ++i) {
+      char buf[2048];
+      udp::endpoint from;
+      boost::system::error_code ec;
+      const auto n = fakes[i].receive_from(asio::buffer(buf), from, 0, ec);
+      if (ec) continue;
+      auto q = decode_krpc(std::string_view(buf, n));
+      REQUIRE(q);
+      REQUIRE(q->is_query());
+      krpc_message r;
+      r.transaction_id = q->transaction_id;
+      r.body = krpc_response{sha1("fake node " + std::to_string(i)), {}, {}, {}, {}};
+      r.ip = external;
+      fakes[i].send_to(asio::buffer(encode(r)), from);
+      ++answered;
+      if (answered < fakes.size()) {
+        std::this_thread::sleep_for(50ms);
+        CHECK(stats_of(self, node.actor).node_id == original);  // not yet: fewer than three
+      }
+    }
+    std::this_thread::sleep_for(10ms);
+  }
+  REQUIRE(answered == fakes.size());
+  dht_node_id now_id;
+  for (int i = 0; i < 50; ++i) {
+    now_id = stats_of(self, node.actor).node_id;
+    if (now_id != original) break;
+    std::this_thread::sleep_for(20ms);
+  }
+  CHECK(now_id != original);
+  CHECK(bep42_valid(now_id, external));
+  CHECK(stats_of(self, node.actor).nodes == 3);  // the table kept its nodes across the change
+  stop_node(self, node.actor);
 }
