@@ -247,6 +247,28 @@ def private_stays_off_the_dht(binary, tmp, r):
                     f"seeding {seeding}, dht_track messages {tracked} (info-hash {info_hash})")
 
 
+def no_dht(binary, tmp, r):
+    """--no-dht: no UDP port, nothing answers a ping there."""
+    src = os.path.join(tmp, "nodht-src")
+    su.make_tree(os.path.join(src, NAME), su.uneven_files(1, 20000))
+    torrent = os.path.join(tmp, "nodht.torrent")
+    su.create_torrent(binary, os.path.join(src, NAME), torrent)
+    port = su.free_port()
+    seeder = su.start_seed(binary, torrent, src, tmp, "nodht", port,
+                           extra=["--state-dir", os.path.join(tmp, "nodht-state"), "--no-dht"])
+    try:
+        seeding = su.wait_for_state(seeder, ("seeding",), 30)
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            ping = b"d1:ad2:id20:" + b"C" * 20 + b"e1:q4:ping1:t2:pp1:y1:qe"
+            pong = krpc_exchange(s, port, ping, timeout=1.0)
+        r.check(seeding and pong is None, "--no-dht: nothing answers KRPC on the listen port's number",
+                f"seeding {seeding}, answer {pong!r}")
+    finally:
+        seeder.stop()
+    r.check(not os.path.exists(os.path.join(tmp, "nodht-state", "dht.dat")),
+            "--no-dht: no routing table is written")
+
+
 def main():
     if len(sys.argv) != 2:
         sys.exit("usage: dht_test.py PATH/TO/actorrent")
@@ -256,6 +278,7 @@ def main():
     with tempfile.TemporaryDirectory(prefix="actorrent-dht-") as tmp:
         hostile_datagrams(binary, tmp, r)
         private_stays_off_the_dht(binary, tmp, r)
+        no_dht(binary, tmp, r)
         fetch_via_dht(binary, tmp, r)
         seed_via_dht(binary, tmp, r)
     sys.exit(r.finish())
