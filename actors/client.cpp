@@ -10,6 +10,7 @@
 #include "actors/disk_threads.hpp"
 #include "actors/listener.hpp"
 #include "actors/log.hpp"
+#include "actors/lsd_actor.hpp"
 #include "actors/message_log.hpp"
 #include "actors/messages.hpp"
 #include "actors/rate_limiter_actor.hpp"
@@ -112,6 +113,16 @@ expected<std::unique_ptr<client>, std::string> client::start(session_settings se
   sc.state_dir = c->settings_->state_dir;
   sc.listener = listener->actor;
   sc.dht = c->dht_;
+  caf::actor lsd_actor;
+  if (c->settings_->lsd.enabled) {
+    // Without it the session still works (trackers, PEX, the DHT find peers): a warning.
+    auto lsd =
+        spawn_lsd(*c->system_, c->io_.context(), c->registry_, c->settings_->lsd, c->listen_port_);
+    if (lsd)
+      lsd_actor = sc.lsd = *lsd;
+    else
+      log_warn(lsd.error() + "; local service discovery is off");
+  }
   auto sc_rate_limiter =
       spawn_rate_limiter(*c->system_, c->settings_->download_limit, c->settings_->upload_limit);
   sc.rate_limiter = sc_rate_limiter;
@@ -120,6 +131,7 @@ expected<std::unique_ptr<client>, std::string> client::start(session_settings se
     log->name(c->session_.id(), {"session", {}, {}}, 0);
     log->name(listener->actor.id(), {"listener", {}, {}}, c->session_.id());
     log->name(sc_rate_limiter.id(), {"rate_limiter", {}, {}}, c->session_.id());
+    if (lsd_actor) log->name(lsd_actor.id(), {"lsd", {}, {}}, c->session_.id());
     if (c->dht_) log->name(c->dht_.id(), {"dht", {}, {}}, 0);
     for (const auto* threads : {c->disk_.get(), c->checker_.get()})
       for (const auto& t : threads->actors())

@@ -79,6 +79,9 @@ void for_each_message_type(F&& f) {
   f(message_type_tag<std::vector<restart_stat>>{}, "std::vector<restart_stat>");
   f(message_type_tag<peer_report>{}, "peer_report");
   f(message_type_tag<peer_gone>{}, "peer_gone");
+  f(message_type_tag<pex_peers_request>{}, "pex_peers_request");
+  f(message_type_tag<pex_peers>{}, "pex_peers");
+  f(message_type_tag<lsd_announce_in>{}, "lsd_announce_in");
   f(message_type_tag<choker_add>{}, "choker_add");
   f(message_type_tag<choker_interest>{}, "choker_interest");
   f(message_type_tag<choker_rates>{}, "choker_rates");

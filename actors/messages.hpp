@@ -683,6 +683,9 @@ struct peer_report {
   bool am_interested = false;
   bool snubbed = false;
   bool seed = false;  // the remote has every piece
+  // The port the remote accepts connections on (BEP 10's `p`), 0 when unknown: for an
+  // incoming connection, what makes it dialable and shareable over PEX.
+  std::uint16_t listen_port = 0;
 };
 
 template <class Inspector>
@@ -691,7 +694,7 @@ typename Inspector::result_type inspect(Inspector& f, peer_report& x) {
            x.download_rate, field("upload_rate"), x.upload_rate, field("downloaded"), x.downloaded,
            field("uploaded"), x.uploaded, field("handshake_done"), x.handshake_done,
            field("peer_interested"), x.peer_interested, field("am_interested"), x.am_interested,
-           field("snubbed"), x.snubbed, field("seed"), x.seed);
+           field("snubbed"), x.snubbed, field("seed"), x.seed, field("listen_port"), x.listen_port);
 }
 
 // A peer actor ended (sent by the torrent, which monitors it): forget its pieces and
@@ -703,6 +706,47 @@ struct peer_gone {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, peer_gone& x) {
   return f(caf::meta::type_name("peer_gone"), field("peer"), x.peer);
+}
+
+// ---- peer exchange (BEP 11) ----
+//   peer ──pex_peers_request──▶ torrent ──pex_peers──▶ peer (what to tell the remote)
+//   peer ──peers_discovered{source "pex"}──▶ torrent (what the remote told us)
+
+// A peer whose remote speaks ut_pex asks the torrent which peers it would share now.
+struct pex_peers_request {
+  std::uint64_t peer = 0;  // the asker, left out of the answer
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, pex_peers_request& x) {
+  return f(caf::meta::type_name("pex_peers_request"), field("peer"), x.peer);
+}
+
+// The torrent's connected peers that accept connections (their listen addresses), with
+// BEP 11's flags (ut_pex::flag) at the same index.
+struct pex_peers {
+  std::vector<peer_address> peers;
+  std::vector<std::uint8_t> flags;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, pex_peers& x) {
+  return f(caf::meta::type_name("pex_peers"), field("peers"), x.peers, field("flags"), x.flags);
+}
+
+// ---- local service discovery (BEP 14) ----
+
+// LSD socket → LSD actor: an announce from another client on the multicast group (its own
+// cookie filtered out): `peer` is the datagram's source address with the announced port.
+struct lsd_announce_in {
+  peer_address peer;
+  std::vector<sha1_hash> info_hashes;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, lsd_announce_in& x) {
+  return f(caf::meta::type_name("lsd_announce_in"), field("peer"), x.peer, field("info_hashes"),
+           x.info_hashes);
 }
 
 // ---- metadata fetch (magnet links, BEP 9) ----

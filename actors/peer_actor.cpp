@@ -15,6 +15,7 @@
 #include "actors/messages.hpp"
 #include "actors/peer_exit.hpp"
 #include "engine/peer_extensions.hpp"
+#include "engine/pex_state.hpp"
 #include "engine/rate_meter.hpp"
 #include "engine/request_guard.hpp"
 #include "engine/request_pipeline.hpp"
@@ -36,6 +37,10 @@ constexpr std::size_t max_reads_in_flight = 128;
 // Bandwidth is asked for in chunks of this many blocks: few messages, a small burst.
 constexpr std::uint32_t quota_blocks = 4;
 constexpr std::uint32_t block_bytes = 16 * 1024;
+// PEX: the first message once the connection has settled, then a look every few seconds
+// for news (pex_state sends at most one message a minute, BEP 11).
+constexpr auto pex_first_look = seconds{2};
+constexpr auto pex_look_interval = seconds{10};
 
 struct peer_state {
   static inline const char* name = "peer";
@@ -54,6 +59,10 @@ struct peer_state {
   bool introduced = false;                    // our BITFIELD is sent and the choker knows us
   bool fast = false;                          // both sides set BEP 6's bit
   std::optional<peer_extensions> extensions;  // both sides set BEP 10's bit
+  bool outgoing = false;                      // we dialed `address`: it is the listen address
+  std::uint16_t remote_listen_port = 0;       // from its extension handshake's `p`
+  std::optional<pex_state> pex;               // PEX is on for the torrent and BEP 10 agreed
+  engine_clock::time_point next_pex_look;
 
   bool am_choking = true;
   bool am_interested = false;
@@ -123,7 +132,8 @@ void report(peer_self* self, bool snubbed) {
   self->send(st.ctx->torrent_actor,
              peer_report{st.key, st.down.rate(t), st.up.rate(t), down_total - st.down_reported,
                          up_total - st.up_reported, st.handshake_done, st.peer_interested,
-                         st.am_interested, snubbed, st.remote_is_seed()});
+                         st.am_interested, snubbed, st.remote_is_seed(),
+                         st.outgoing ? st.address.port : st.remote_listen_port});
   st.down_reported = down_total;
   st.up_reported = up_total;
 }
@@ -486,6 +496,60 @@ void send_extension_handshake(peer_self* self) {
   log_wire(self, "out", "extension_handshake");
 }
 
+// PEX starts with the remote's extension handshake: it tells the port an incoming peer is
+// known by to others, never to be sent back to it.
+void start_pex(peer_self* self) {
+  auto& st = self->state;
+  if (!st.ctx->pex) return;
+  auto remote = st.address;
+  if (!st.outgoing && st.remote_listen_port != 0) remote.port = st.remote_listen_port;
+  if (st.pex) return st.pex->set_remote(remote);
+  st.pex.emplace(false, remote);
+  st.next_pex_look = now() + pex_first_look;
+}
+
+void send_pex(peer_self* self, const pex_peers& p) {
+  auto& st = self->state;
+  if (!st.pex || st.ended) return;
+  std::vector<ut_pex::pex_peer> current;
+  current.reserve(p.peers.size());
+  for (std::size_t i = 0; i < p.peers.size(); ++i)
+    current.push_back({p.peers[i], i < p.flags.size() ? p.flags[i] : std::uint8_t{0}});
+  auto m = st.pex->next_message(current, now());
+  if (!m) return;
+  auto out = st.extensions->to_peer(extension::ut_pex, ut_pex::encode(*m));
+  if (!out) return;
+  send_wire(self, wire::extended{out->id, std::move(out->payload)});
+  log_wire(self, "out", "pex",
+           "{\"added\":" + std::to_string(m->added.size()) +
+               ",\"dropped\":" + std::to_string(m->dropped.size()) + "}");
+}
+
+void look_for_pex_news(peer_self* self) {
+  auto& st = self->state;
+  if (!st.pex || !st.extensions->remote_ids().supports(extension::ut_pex)) return;
+  if (now() < st.next_pex_look) return;
+  st.next_pex_look = now() + pex_look_interval;
+  self->request(st.ctx->torrent_actor, caf::infinite, pex_peers_request{st.key})
+      .then([=](const pex_peers& p) { send_pex(self, p); }, [](caf::error&) {});
+}
+
+// Peers the remote is connected to become candidates of the torrent, unless the remote
+// sends sooner than BEP 11's minute allows (then the message is ignored, not held against it).
+void on_pex(peer_self* self, const ut_pex::message& m) {
+  auto& st = self->state;
+  const bool used = st.pex && st.pex->accept_incoming(now());
+  log_wire(self, "in", "pex",
+           "{\"added\":" + std::to_string(m.added.size()) + ",\"dropped\":" +
+               std::to_string(m.dropped.size()) + ",\"used\":" + (used ? "true" : "false") + "}");
+  if (!used || m.added.empty()) return;
+  peers_discovered d{st.ctx->ours.info_hash, {}, "pex"};
+  d.peers.reserve(m.added.size());
+  for (const auto& p : m.added)
+    d.peers.push_back(p.address);
+  self->send(st.ctx->torrent_actor, std::move(d));
+}
+
 void on_extended(peer_self* self, std::uint8_t id, std::string_view payload) {
   auto& st = self->state;
   if (!st.extensions) return;  // it did not set BEP 10's bit: nothing was agreed
@@ -512,7 +576,10 @@ void on_extended(peer_self* self, std::uint8_t id, std::string_view payload) {
       if (h.metadata_size) f += ",\"metadata_size\":" + std::to_string(*h.metadata_size);
       log_wire(self, "in", "extension_handshake", f + "}");
     }
+    if (h.p) st.remote_listen_port = *h.p;
+    start_pex(self);
   }
+  if (in.pex) on_pex(self, *in.pex);
 }
 
 // Introduces the peer to the piece manager; on the first registration our pieces go out on
@@ -650,6 +717,7 @@ void tick(peer_self* self) {
     if (snubbed) return_outstanding(self, true);
     report(self, snubbed);
     maybe_request(self);
+    look_for_pex_news(self);
   }
   self->delayed_send(self, seconds{1}, tick_atom::value);
 }
@@ -660,6 +728,7 @@ caf::behavior peer_behavior(peer_self* self, std::shared_ptr<const torrent_conte
   auto& st = self->state;
   st.ctx = ctx;
   st.has_parts = !incoming;
+  st.outgoing = !incoming;
   st.parts = std::move(parts);
   st.key = key;
   st.address = address;

@@ -127,6 +127,7 @@ caf::behavior session_behavior(session_self* self, session_actor_config cfg) {
           if (--*pending > 0) return;
           if (cfg.listener) self->send_exit(cfg.listener, caf::exit_reason::user_shutdown);
           if (cfg.rate_limiter) self->send_exit(cfg.rate_limiter, caf::exit_reason::user_shutdown);
+          if (cfg.lsd) self->send_exit(cfg.lsd, caf::exit_reason::user_shutdown);
           rp->deliver(*result);
           self->quit();
         };

@@ -46,6 +46,18 @@ struct part_supervision_config {
   std::chrono::seconds window{60};
 };
 
+// Local Service Discovery (BEP 14): announces on a multicast group, one interface. Off by
+// default: it sends to the local network, which a test or a quiet machine must not do unasked.
+struct lsd_settings {
+  bool enabled = false;
+  std::string group = "239.192.152.143";  // BEP 14's IPv4 group
+  std::uint16_t port = 6771;
+  // The interface to announce and listen on, by its IPv4 address; 0.0.0.0: the kernel's
+  // choice (the default route's).
+  std::string interface_address = "0.0.0.0";
+  std::chrono::seconds interval{300};  // each torrent re-announced this often (BEP 14: 5 min)
+};
+
 // The DHT (BEP 5): a node on a UDP port, searching peers for the torrents that are not
 // private and announcing them.
 struct dht_settings {
@@ -93,6 +105,9 @@ struct session_settings {
   // Tracker announces.
   std::int32_t numwant = 50;
 
+  // Peer exchange (BEP 11) with peers that speak ut_pex; never for a private torrent.
+  bool pex = true;
+  lsd_settings lsd;
   dht_settings dht;
 
   fault_settings faults;

@@ -22,6 +22,7 @@
 #include "actors/piece_manager.hpp"
 #include "actors/torrent_context.hpp"
 #include "actors/tracker_actor.hpp"
+#include "engine/pex_state.hpp"
 #include "engine/rate_meter.hpp"
 #include "engine/restart_budget.hpp"
 #include "engine/restart_policy.hpp"
@@ -74,6 +75,9 @@ struct peer_entry {
   bool counted = false;  // holds one connection of the global budget
   bool succeeded = false;
   peer_report last;
+  // Where an incoming peer accepts connections, once its extension handshake told us: it
+  // keeps PEX from making us dial a peer we are already connected to.
+  std::optional<peer_address> listen_address;
 };
 
 struct torrent_actor_state {
@@ -187,7 +191,7 @@ void connect_more(torrent_self* self, const torrent_actor_config& cfg) {
       st.reconnecting.erase(r);
     }
     st.by_actor[actor.address()] = key;
-    st.peers[key] = peer_entry{address, actor, true, true, false, {}};
+    st.peers[key] = peer_entry{address, actor, true, true, false, {}, std::nullopt};
     st.connected_addresses.insert(address);
     ++st.connected_count;
   }
@@ -202,6 +206,27 @@ void add_candidates(torrent_self* self, const torrent_actor_config& cfg,
     st.candidates.push_back(p);
   }
   connect_more(self, cfg);
+}
+
+// What PEX tells a peer (BEP 11): the other peers we have a working connection with, at the
+// address they accept connections on. Outgoing ones are flagged reachable (we reached them);
+// an incoming one is listed only once it told us its listen port.
+pex_peers peers_to_share(const torrent_actor_state& st, peer_key asker) {
+  pex_peers out;
+  for (const auto& [key, p] : st.peers) {
+    if (key == asker || !p.last.handshake_done) continue;
+    std::uint8_t flags = p.last.seed ? ut_pex::seed : 0;
+    if (p.outgoing) {
+      out.peers.push_back(p.address);
+      flags |= ut_pex::reachable;
+    } else if (p.listen_address) {
+      out.peers.push_back(*p.listen_address);
+    } else {
+      continue;
+    }
+    out.flags.push_back(flags);
+  }
+  return out;
 }
 
 torrent_state next_state_after_complete(const torrent_actor_config& cfg) {
@@ -476,6 +501,7 @@ void start_parts(torrent_self* self, const torrent_actor_config& cfg, const stor
   ctx->ours.set_fast_extension(true);
   ctx->ours.set_extension_protocol(true);
   ctx->listen_port = cfg.listen_port;
+  ctx->pex = cfg.settings->pex && pex_allowed(t->is_private);
   ctx->torrent_actor = caf::actor_cast<caf::actor>(self);
   ctx->io = cfg.io;
   ctx->pool = cfg.pool;
@@ -551,6 +577,7 @@ void peer_down(torrent_self* self, const torrent_actor_config& cfg, const caf::d
   st.peers.erase(pit);
   --st.connected_count;
   st.connected_addresses.erase(entry.address);
+  if (entry.listen_address) st.connected_addresses.erase(*entry.listen_address);
   if (entry.counted) cfg.registry->release_connection();
   if (st.parts.piece_manager) {
     self->send(st.parts.piece_manager, peer_gone{key});
@@ -604,6 +631,10 @@ void on_report(torrent_self* self, const peer_report& r) {
     st.restarts->on_success(p.address.to_string(), engine_clock::now());
   }
   p.last = r;
+  if (!p.outgoing && r.listen_port != 0 && !p.listen_address) {
+    p.listen_address = peer_address{p.address.ip, p.address.v6, r.listen_port};
+    st.connected_addresses.insert(*p.listen_address);
+  }
   st.progress.downloaded += static_cast<std::int64_t>(r.downloaded);
   st.progress.uploaded += static_cast<std::int64_t>(r.uploaded);
   if (st.parts.choker)
@@ -732,13 +763,14 @@ caf::behavior torrent_behavior(torrent_self* self, torrent_actor_config cfg) {
         bool refuse = st.stopping || st.failed ||
                       st.connected_count >= cfg.settings->max_connections_per_torrent ||
                       st.dropped.count(j.address);
-        st.peers[j.peer] = peer_entry{j.address, j.actor, false, true, false, {}};
+        st.peers[j.peer] = peer_entry{j.address, j.actor, false, true, false, {}, std::nullopt};
         ++st.connected_count;
         if (refuse) return join_answer{false, "connection limit of the torrent reached", {}};
         st.connected_addresses.insert(j.address);
         return join_answer{true, {}, st.parts};
       },
       [=](const peer_report& r) { on_report(self, r); },
+      [=](const pex_peers_request& r) { return peers_to_share(self->state, r.peer); },
       [=](const piece_verified& v) {
         auto& st = self->state;
         if (v.piece < st.have.size()) st.have.set(v.piece);

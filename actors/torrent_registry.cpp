@@ -19,6 +19,14 @@ std::shared_ptr<const torrent_context> torrent_registry::find(const sha1_hash& i
   return it == torrents_.end() ? nullptr : it->second;
 }
 
+std::vector<sha1_hash> torrent_registry::public_info_hashes() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::vector<sha1_hash> out;
+  for (const auto& [hash, context] : torrents_)
+    if (!context->torrent->is_private) out.push_back(hash);
+  return out;
+}
+
 bool torrent_registry::try_reserve_connection() {
   auto n = connections_.load();
   while (n < max_connections_)

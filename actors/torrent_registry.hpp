@@ -9,6 +9,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <vector>
 
 #include "actors/torrent_context.hpp"
 #include "engine/peer_key.hpp"
@@ -23,6 +24,9 @@ class torrent_registry {
   void add(std::shared_ptr<const torrent_context> context);
   void remove(const sha1_hash& info_hash);
   std::shared_ptr<const torrent_context> find(const sha1_hash& info_hash) const;
+  // The info-hashes of the torrents that are not private (BEP 27): those local discovery
+  // may announce.
+  std::vector<sha1_hash> public_info_hashes() const;
 
   // One connection of the global budget (session_settings::max_connections); false when it
   // is spent. Whoever reserved it releases it when the connection's actor is gone.

@@ -217,7 +217,7 @@ bool is_ip_literal(const std::string& s) {
 const std::set<std::string>& actor_kinds() {
   static const std::set<std::string> kinds{
       "session",  "torrent",      "piece_manager", "disk_writer", "choker", "tracker", "peer",
-      "listener", "rate_limiter", "disk_thread",   "client",      "socket", "dht"};
+      "listener", "rate_limiter", "disk_thread",   "client",      "socket", "lsd",     "dht"};
   return kinds;
 }
 
@@ -461,6 +461,30 @@ const table<client_config>& client_table() {
             "seconds");
     s.section("tracker").integer(
         "numwant", [](auto& c) -> auto& { return c.session.numwant; }, 0, 1000);
+    s.section("pex").boolean(
+        "enabled", [](auto& c) -> auto& { return c.session.pex; });
+    s.section("lsd")
+        .boolean(
+            "enabled", [](auto& c) -> auto& { return c.session.lsd.enabled; })
+        .text(
+            "group", [](auto& c) -> auto& { return c.session.lsd.group; },
+            "an IPv4 multicast address (224.0.0.0/4)",
+            [](const std::string& g) {
+              auto a = peer_address::parse_ip(g, 0);
+              return a && !a->v6 && (a->ip[0] & 0xf0) == 0xe0;
+            })
+        .integer(
+            "port", [](auto& c) -> auto& { return c.session.lsd.port; }, 1, 65535)
+        .text(
+            "interface", [](auto& c) -> auto& { return c.session.lsd.interface_address; },
+            "an IPv4 address (0.0.0.0: the kernel's choice)",
+            [](const std::string& i) {
+              auto a = peer_address::parse_ip(i, 0);
+              return a && !a->v6;
+            })
+        .duration<seconds>(
+            "interval_s", [](auto& c) -> auto& { return c.session.lsd.interval; }, 60, week_s,
+            "seconds");
     s.section("dht").boolean(
         "enabled", [](auto& c) -> auto& { return c.session.dht.enabled; });
     s.settings.push_back(

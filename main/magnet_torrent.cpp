@@ -38,4 +38,15 @@ std::string torrent_file_bytes(const metainfo& m) {
   return out;
 }
 
+magnet_selection magnet_file_selection(const magnet_link& magnet, const metainfo& m) {
+  magnet_selection out;
+  for (auto index : magnet.select_only) {
+    if (index < m.files.size())
+      out.only.push_back(std::to_string(index));
+    else
+      out.ignored.push_back(index);
+  }
+  return out;
+}
+
 }  // namespace actorrent

@@ -65,6 +65,22 @@ struct magnet_result {
   std::string error;    // set when there is no torrent
 };
 
+// A magnet's `so` (BEP 53) selects its files when the user did not (--only wins).
+void apply_magnet_selection(torrent_params& t, const magnet_link& magnet,
+                            progress_display& display) {
+  if (!t.only.empty() || magnet.select_only.empty()) return;
+  auto s = magnet_file_selection(magnet, *t.torrent);
+  if (!s.ignored.empty()) {
+    std::string list;
+    for (auto i : s.ignored)
+      list += (list.empty() ? "" : ", ") + std::to_string(i);
+    display.message("so=: no file " + list + " in " + t.torrent->name + " (" +
+                    std::to_string(t.torrent->files.size()) + " files); ignored");
+  }
+  if (s.only.empty()) return;  // nothing left that exists: every file, as without so=
+  t.only = std::move(s.only);
+}
+
 // Fetches the info dictionary of `t.magnet`, keeps it as STATE_DIR/<info-hash>.torrent, and
 // turns `t` into an ordinary torrent whose peers include every one the fetch learnt of. The
 // wait is bounded by the user (a signal), as a download is.
@@ -84,6 +100,7 @@ magnet_result resolve_magnet(client& session, torrent_params& t,
     if (auto kept = load_torrent(file.string()); kept && kept->info_hash == magnet.info_hash) {
       if (auto m = metainfo_from_magnet(magnet, kept->info_bytes)) {
         t.torrent = std::make_shared<const metainfo>(std::move(*m));
+        apply_magnet_selection(t, magnet, display);
         t.magnet.reset();
         return out;
       }
@@ -122,6 +139,7 @@ magnet_result resolve_magnet(client& session, torrent_params& t,
   for (const auto& p : fetched->peers)
     add_peer(p);
   t.torrent = std::make_shared<const metainfo>(std::move(*m));
+  apply_magnet_selection(t, magnet, display);
   t.magnet.reset();
   return out;
 }

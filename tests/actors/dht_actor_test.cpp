@@ -24,7 +24,9 @@ using namespace std::chrono_literals;
 namespace asio = boost::asio;
 using udp = asio::ip::udp;
 
-namespace {
+// Named, not anonymous: the unit tests are unity-built (tests/CMakeLists.txt), and the
+// helpers of another file of the batch have the same names.
+namespace dht_actor_test {
 
 dht_handle start_node(caf::actor_system& sys, io_thread& io, const std::filesystem::path& state,
                       std::vector<std::string> bootstrap = {}) {
@@ -68,8 +70,6 @@ std::string exchange(udp::socket& socket, std::uint16_t port, const std::string&
   }
   return {};
 }
-
-}  // namespace
 
 TEST_CASE("two nodes: an announce on one is found by a search from the other", "[dht_actor]") {
   test::temp_dir dir;
@@ -246,3 +246,5 @@ TEST_CASE("BEP 42: three nodes agreeing on a public address give us an id valid 
   CHECK(stats_of(self, node.actor).nodes == 3);  // the table kept its nodes across the change
   stop_node(self, node.actor);
 }
+
+}  // namespace dht_actor_test

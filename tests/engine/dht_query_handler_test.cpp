@@ -7,7 +7,9 @@
 using namespace actorrent;
 using namespace std::chrono_literals;
 
-namespace {
+// Named, not anonymous: the unit tests are unity-built (tests/CMakeLists.txt), and the
+// helpers of another file of the batch have the same names.
+namespace dht_query_handler_test {
 
 const engine_clock::time_point t0 = engine_clock::time_point{} + std::chrono::hours(1000);
 
@@ -29,8 +31,6 @@ struct node {
     return answer_query(m, from, {table, tokens, store, 8}, now);
   }
 };
-
-}  // namespace
 
 TEST_CASE("ping is answered with our id and the requester's address; the querier is known",
           "[dht_query_handler]") {
@@ -115,3 +115,5 @@ TEST_CASE("announce_peer of port 0 or with a forged token is refused", "[dht_que
   CHECK(zero.refused);
   CHECK(n.store.size() == 0);
 }
+
+}  // namespace dht_query_handler_test

@@ -5,7 +5,9 @@
 using namespace actorrent;
 using namespace std::chrono_literals;
 
-namespace {
+// Named, not anonymous: the unit tests are unity-built (tests/CMakeLists.txt), and the
+// helpers of another file of the batch have the same names.
+namespace dht_search_schedule_test {
 
 const engine_clock::time_point t0 = engine_clock::time_point{} + std::chrono::hours(1000);
 
@@ -14,8 +16,6 @@ sha1_hash hash_of(std::uint8_t b) {
   h.bytes.fill(b);
   return h;
 }
-
-}  // namespace
 
 TEST_CASE("a new info-hash is due at once, and runs one search at a time",
           "[dht_search_schedule]") {
@@ -79,3 +79,5 @@ TEST_CASE("take_due hands out at most `max` searches", "[dht_search_schedule]") 
   CHECK(s.take_due(t0, 2).size() == 2);
   CHECK(s.take_due(t0, 10).size() == 3);
 }
+
+}  // namespace dht_search_schedule_test

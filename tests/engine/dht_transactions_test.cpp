@@ -7,7 +7,9 @@
 using namespace actorrent;
 using namespace std::chrono_literals;
 
-namespace {
+// Named, not anonymous: the unit tests are unity-built (tests/CMakeLists.txt), and the
+// helpers of another file of the batch have the same names.
+namespace dht_transactions_test {
 
 const engine_clock::time_point t0 = engine_clock::time_point{} + std::chrono::hours(1000);
 
@@ -22,8 +24,6 @@ dht_pending_query query_to(const peer_address& a, std::uint64_t lookup = 0) {
   q.lookup = lookup;
   return q;
 }
-
-}  // namespace
 
 TEST_CASE("an answer closes its query only from the address the query went to",
           "[dht_transactions]") {
@@ -72,3 +72,5 @@ TEST_CASE("queries unanswered past the timeout expire, the others stay", "[dht_t
   CHECK_FALSE(t.close(*a, node(1)));
   CHECK(t.close(*b, node(2)));
 }
+
+}  // namespace dht_transactions_test

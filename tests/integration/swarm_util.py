@@ -86,11 +86,12 @@ def same_tree(a, b):
     return True
 
 
-def start_tracker(binary, workdir, interval=60):
-    """Starts `actorrent tracker` on ephemeral loopback ports; returns (proc, http_port, udp_port)."""
+def start_tracker(binary, workdir, interval=60, extra=None):
+    """Starts `actorrent tracker` on ephemeral loopback ports; returns (proc, http_port, udp_port).
+    `extra`: more tracker.json keys (they win over interval and min_interval 1)."""
     cfg = os.path.join(workdir, "tracker.json")
     with open(cfg, "w") as f:
-        json.dump({"interval": interval, "min_interval": 1}, f)
+        json.dump({"interval": interval, "min_interval": 1, **(extra or {})}, f)
     log = open(os.path.join(workdir, "tracker.log"), "w+")
     proc = subprocess.Popen([binary, "tracker", "-c", cfg, "--http", "127.0.0.1:0", "--udp", "127.0.0.1:0"],
                             stdout=subprocess.PIPE, stderr=log, text=True)
@@ -312,7 +313,8 @@ class ClientProcess:
             return parse_progress(f.read())
 
     def last(self):
-        objs, _ = self.progress()
+        """The last progress object (message lines such as "stopping on SIGTERM" skipped)."""
+        objs = [o for o in self.progress()[0] if "state" in o]
         return objs[-1] if objs else None
 
     def state(self):

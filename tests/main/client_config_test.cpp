@@ -72,6 +72,12 @@ bool operator==(const message_log_settings& a, const message_log_settings& b) {
   return std::tie(a1, a2, a3, a4, a5, a6, a7) == std::tie(b1, b2, b3, b4, b5, b6, b7);
 }
 
+bool operator==(const lsd_settings& a, const lsd_settings& b) {
+  const auto& [a1, a2, a3, a4, a5] = a;
+  const auto& [b1, b2, b3, b4, b5] = b;
+  return std::tie(a1, a2, a3, a4, a5) == std::tie(b1, b2, b3, b4, b5);
+}
+
 bool operator==(const dht_settings& a, const dht_settings& b) {
   const auto& [a1, a2, a3, a4, a5, a6] = a;
   const auto& [b1, b2, b3, b4, b5, b6] = b;
@@ -80,13 +86,13 @@ bool operator==(const dht_settings& a, const dht_settings& b) {
 
 bool operator==(const session_settings& a, const session_settings& b) {
   const auto& [a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15, a16, a17, a18, a19,
-               a20, a21, a22, a23] = a;
+               a20, a21, a22, a23, a24, a25] = a;
   const auto& [b1, b2, b3, b4, b5, b6, b7, b8, b9, b10, b11, b12, b13, b14, b15, b16, b17, b18, b19,
-               b20, b21, b22, b23] = b;
+               b20, b21, b22, b23, b24, b25] = b;
   return std::tie(a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15, a16, a17, a18,
-                  a19, a20, a21, a22, a23) == std::tie(b1, b2, b3, b4, b5, b6, b7, b8, b9, b10, b11,
-                                                       b12, b13, b14, b15, b16, b17, b18, b19, b20,
-                                                       b21, b22, b23);
+                  a19, a20, a21, a22, a23, a24,
+                  a25) == std::tie(b1, b2, b3, b4, b5, b6, b7, b8, b9, b10, b11, b12, b13, b14, b15,
+                                   b16, b17, b18, b19, b20, b21, b22, b23, b24, b25);
 }
 
 bool operator==(const config_torrent& a, const config_torrent& b) {
@@ -200,6 +206,12 @@ const std::set<std::string> all_keys{
     "connection.idle_timeout_s",
     "connection.keep_alive_interval_s",
     "tracker.numwant",
+    "pex.enabled",
+    "lsd.enabled",
+    "lsd.group",
+    "lsd.port",
+    "lsd.interface",
+    "lsd.interval_s",
     "dht.enabled",
     "dht.port",
     "dht.bootstrap",
@@ -256,6 +268,8 @@ client_config everything_changed() {
   cn.idle_timeout = 200'000ms;
   cn.keep_alive_interval = 0ms;
   s.numwant = 80;
+  s.pex = false;
+  s.lsd = {true, "239.1.2.3", 7000, "127.0.0.1", 600s};
   s.dht = {false, 7000, {"127.0.0.1:6881", "router.example.org:6881"}, 4, 100, "dht2.dat"};
   s.log_level = "debug";
   s.log_file = "/var/log/actorrent.log";
@@ -455,8 +469,8 @@ TEST_CASE("config: tracker, logging, message_log") {
   CHECK(parse("{}").session.message_log.sample.at("picked") == 16);
   CHECK(error_of(R"({"message_log": {"actors": ["peer", "perr"]}})") ==
         "test.json: message_log.actors[1]: expected a list of names among choker client dht "
-        "disk_thread disk_writer listener peer piece_manager rate_limiter session socket torrent "
-        "tracker, got string \"perr\"");
+        "disk_thread disk_writer listener lsd peer piece_manager rate_limiter session socket "
+        "torrent tracker, got string \"perr\"");
   CHECK(error_of(R"({"message_log": {"sample": {"picked": 0}}})") ==
         "test.json: message_log.sample.picked: expected an integer 1..2^30, got 0");
   CHECK(error_of(R"({"message_log": "m.log"})").find("message_log") != std::string::npos);
@@ -510,9 +524,8 @@ TEST_CASE("config: relative paths are taken from the base directory, magnets lef
 TEST_CASE("config: unknown keys are named with their full path and the known ones") {
   CHECK(error_of(R"({"donwload_dir": "x"})") ==
         "test.json: donwload_dir: unknown key (known: listen, download_dir, state_dir, limits, "
-        "choker, pipeline, picker, supervision, connection, disk, tracker, dht, faults, logging, "
-        "message_log, "
-        "torrents)");
+        "choker, pipeline, picker, supervision, connection, disk, tracker, pex, lsd, dht, "
+        "faults, logging, message_log, torrents)");
   CHECK(error_of(R"({"choker": {"upload_slots": 2, "uplod_slots": 3}})") ==
         "test.json: choker.uplod_slots: unknown key (known: upload_slots, optimistic_slots, "
         "rechoke_interval_s, optimistic_interval_s, new_peer_age_s, new_peer_weight)");

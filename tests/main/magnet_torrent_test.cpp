@@ -65,3 +65,20 @@ TEST_CASE("magnet torrent: errors name the info-hash", "[magnet_torrent]") {
   REQUIRE_FALSE(bad);
   CHECK(bad.error().rfind(link.info_hash.hex() + ": metadata: ", 0) == 0);
 }
+
+TEST_CASE("magnet torrent: so= selects files by index, those beyond the torrent are ignored",
+          "[magnet_torrent]") {
+  const std::string multi =
+      "d5:filesld6:lengthi100e4:pathl1:aeed6:lengthi200e4:pathl1:beed6:lengthi300e4:pathl1:ceee"
+      "4:name3:dir12:piece lengthi16384e6:pieces20:" +
+      std::string(20, 'h') + "e";
+  auto link = link_for(multi);
+  auto m = metainfo_from_magnet(link, multi);
+  REQUIRE(m);
+  REQUIRE(m->files.size() == 3);
+  CHECK(magnet_file_selection(link, *m).only.empty());  // no so=: every file
+  link.select_only = {0, 2, 3, 9};
+  auto s = magnet_file_selection(link, *m);
+  CHECK(s.only == std::vector<std::string>{"0", "2"});
+  CHECK(s.ignored == std::vector<std::uint32_t>{3, 9});
+}
