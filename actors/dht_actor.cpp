@@ -467,6 +467,9 @@ caf::behavior dht_behavior(dht_self* self, dht_actor_config cfg,
         st.stopped = true;
         auto problem = save_table(self, cfg);
         if (!problem.empty()) log_warn("dht: the routing table was not saved: " + problem);
+        // Now, not in the cleanup after quit(): whoever waits for the reply may stop the
+        // asio thread next.
+        st.socket->close();
         self->quit();
         return dht_stopped{problem.empty(), problem};
       },

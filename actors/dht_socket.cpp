@@ -49,6 +49,7 @@ struct dht_socket::impl : std::enable_shared_from_this<impl> {
   std::vector<char> rx;
   udp::endpoint sender;
   caf::actor owner;
+  std::atomic<bool> closed{false};
   std::atomic<std::size_t> queued{0};
   std::atomic<std::size_t> sends{0};
   std::atomic<std::uint64_t> dropped{0};
@@ -131,6 +132,9 @@ void dht_socket::consumed() {
 }
 
 void dht_socket::close() {
+  // Posted once: the first close may come while the io_context is sure to be alive (the
+  // actor's dht_stop), the later ones (its cleanup, this destructor) after it is gone.
+  if (impl_->closed.exchange(true)) return;
   // The owner's handle goes with the socket: a read completing later has nobody to tell.
   asio::post(impl_->socket.get_executor(), [i = impl_] {
     boost::system::error_code ec;

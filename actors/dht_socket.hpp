@@ -49,7 +49,8 @@ class dht_socket {
   void send(const peer_address& to, std::string bytes);
   // The owner handled one dht_datagram: one more may be queued.
   void consumed();
-  // Thread-safe; idempotent. Reading stops, the port is released.
+  // Thread-safe; idempotent (only the first call touches the io_context). Reading stops, the
+  // port is released.
   void close();
   // Resolves "host" (a name or an IP literal) on the asio thread; `done` runs there, with
   // the IPv4 addresses found (or none), at most `max` of them.
