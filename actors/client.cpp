@@ -6,6 +6,7 @@
 #include <random>
 
 #include "actors/block_pool.hpp"
+#include "actors/dht_actor.hpp"
 #include "actors/disk_threads.hpp"
 #include "actors/listener.hpp"
 #include "actors/log.hpp"
@@ -76,6 +77,28 @@ expected<std::unique_ptr<client>, std::string> client::start(session_settings se
     return make_unexpected(listener.error());
   }
   c->listen_port_ = listener->port;
+  if (settings.dht.enabled) {
+    dht_actor_config dc;
+    dc.settings = settings.dht;
+    dc.io = &c->io_.context();
+    dc.address = settings.listen_address;
+    dc.port = settings.dht.port.value_or(c->listen_port_);
+    dc.state_dir = settings.state_dir;
+    auto dht = spawn_dht(*c->system_, dc);
+    // The listen port's number was only a convention: taken on UDP, any port does.
+    if (!dht && !settings.dht.port) {
+      log_warn(dht.error() + "; the DHT takes any free port instead");
+      dc.port = 0;
+      dht = spawn_dht(*c->system_, dc);
+    }
+    if (!dht) {
+      c->stopped_ = true;
+      caf::anon_send_exit(listener->actor, caf::exit_reason::user_shutdown);
+      return make_unexpected(dht.error());
+    }
+    c->dht_ = dht->actor;
+    c->dht_port_ = dht->port;
+  }
   c->settings_ = std::make_shared<const session_settings>(std::move(settings));
   session_actor_config sc;
   sc.settings = c->settings_;
@@ -89,6 +112,7 @@ expected<std::unique_ptr<client>, std::string> client::start(session_settings se
   sc.registry = c->registry_;
   sc.state_dir = c->settings_->state_dir;
   sc.listener = listener->actor;
+  sc.dht = c->dht_;
   caf::actor lsd_actor;
   if (c->settings_->lsd.enabled) {
     // Without it the session still works (trackers, PEX, the DHT find peers): a warning.
@@ -108,6 +132,7 @@ expected<std::unique_ptr<client>, std::string> client::start(session_settings se
     log->name(listener->actor.id(), {"listener", {}, {}}, c->session_.id());
     log->name(sc_rate_limiter.id(), {"rate_limiter", {}, {}}, c->session_.id());
     if (lsd_actor) log->name(lsd_actor.id(), {"lsd", {}, {}}, c->session_.id());
+    if (c->dht_) log->name(c->dht_.id(), {"dht", {}, {}}, 0);
     for (const auto* threads : {c->disk_.get(), c->checker_.get()})
       for (const auto& t : threads->actors())
         log->name(t.id(), {"disk_thread", {}, {}}, 0);
@@ -165,6 +190,7 @@ caf::actor client::fetch_metadata(
   fc.connection = settings_->connection;
   fc.numwant = settings_->numwant;
   fc.max_connections = settings_->max_connections_per_torrent;
+  fc.dht = dht_;
   fc.done = std::move(done);
   auto fetcher = spawn_metadata_fetcher(*system_, std::move(fc));
   if (auto& log = config_.message_log) log->name(fetcher.id(), {"metadata_fetcher", hash, {}}, 0);
@@ -187,6 +213,11 @@ stop_result client::stop() {
             out.message = "stopping the session: " + system_->render(e);
             self->send_exit(session_, caf::exit_reason::kill);
           });
+  // After the torrents, so that none is left tracked; the table is saved for the next start.
+  if (dht_)
+    self->request(dht_, request_timeout, dht_stop{})
+        .receive([&](const dht_stopped&) {},
+                 [&](caf::error&) { self->send_exit(dht_, caf::exit_reason::kill); });
   // Every torrent has saved its resume data through the disk threads (or given up): they
   // have nothing left to do, nor have the checking threads (checks still queued are dropped).
   disk_->stop();

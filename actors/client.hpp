@@ -62,6 +62,9 @@ class client {
   stop_result stop();
 
   std::uint16_t listen_port() const { return listen_port_; }
+  // The DHT node's UDP port; 0 when the DHT is off.
+  std::uint16_t dht_port() const { return dht_port_; }
+  caf::actor dht() const { return dht_; }
   const sha1_hash& peer_id() const { return peer_id_; }
   caf::actor_system& system() { return *system_; }
 
@@ -83,6 +86,8 @@ class client {
   std::shared_ptr<open_file_cache> file_cache_;
   caf::actor session_;
   std::uint16_t listen_port_ = 0;
+  caf::actor dht_;  // null when the DHT is off
+  std::uint16_t dht_port_ = 0;
   sha1_hash peer_id_;
   bool stopped_ = false;
 };

@@ -97,6 +97,12 @@ void for_each_message_type(F&& f) {
   f(message_type_tag<metadata_ask>{}, "metadata_ask");
   f(message_type_tag<metadata_piece_in>{}, "metadata_piece_in");
   f(message_type_tag<metadata_reject_in>{}, "metadata_reject_in");
+  f(message_type_tag<dht_track>{}, "dht_track");
+  f(message_type_tag<dht_datagram>{}, "dht_datagram");
+  f(message_type_tag<dht_stop>{}, "dht_stop");
+  f(message_type_tag<dht_stopped>{}, "dht_stopped");
+  f(message_type_tag<get_dht_stats>{}, "get_dht_stats");
+  f(message_type_tag<dht_stats>{}, "dht_stats");
 }
 
 // Calls f(message_type_tag<T>{}, "name") for each local-only message type T: never

@@ -800,6 +800,94 @@ typename Inspector::result_type inspect(Inspector& f, metadata_reject_in& x) {
            x.piece);
 }
 
+// ---- DHT (BEP 5) ----
+//   torrent, metadata fetcher ──dht_track──▶ dht ──peers_discovered (source "dht")──▶ them
+//   socket (asio thread) ──dht_datagram──▶ dht
+//   client ──dht_stop──▶ dht ──dht_stopped──▶ client;  tests, tools ──get_dht_stats──▶ dht
+
+// Search the DHT for peers of `info_hash` now and on the DHT's schedule, and send them to
+// `subscriber` (peers_discovered) until it ends; announce `announce_port` to the nodes
+// closest to the info-hash when it is not 0 (never for a private torrent, BEP 27).
+struct dht_track {
+  sha1_hash info_hash;
+  std::uint16_t announce_port = 0;
+  caf::actor subscriber;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, dht_track& x) {
+  return f(caf::meta::type_name("dht_track"), field("info_hash"), x.info_hash,
+           field("announce_port"), x.announce_port, field("subscriber"), x.subscriber);
+}
+
+// One UDP datagram received on the DHT's socket: untrusted bytes, at most one more than the
+// KRPC size limit (so that an oversized one is seen as such).
+struct dht_datagram {
+  peer_address from;
+  std::string bytes;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, dht_datagram& x) {
+  return f(caf::meta::type_name("dht_datagram"), field("from"), x.from, field("bytes"), x.bytes);
+}
+
+// Save the routing table and end; the reply is dht_stopped.
+struct dht_stop {};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, dht_stop&) {
+  return f(caf::meta::type_name("dht_stop"));
+}
+
+struct dht_stopped {
+  bool saved = false;
+  std::string message;  // why the routing table was not saved
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, dht_stopped& x) {
+  return f(caf::meta::type_name("dht_stopped"), field("saved"), x.saved, field("message"),
+           x.message);
+}
+
+// The reply is dht_stats.
+struct get_dht_stats {};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, get_dht_stats&) {
+  return f(caf::meta::type_name("get_dht_stats"));
+}
+
+struct dht_stats {
+  sha1_hash node_id;
+  std::uint16_t port = 0;
+  std::uint64_t nodes = 0;         // in the routing table's buckets
+  std::uint64_t peers_stored = 0;  // announced to us
+  std::uint64_t tracked = 0;       // info-hashes searched for our torrents
+  std::uint64_t lookups = 0;       // running
+  std::uint64_t pending_queries = 0;
+  std::uint64_t datagrams_in = 0;
+  std::uint64_t queries_in = 0;
+  std::uint64_t responses_in = 0;
+  std::uint64_t malformed_in = 0;   // not KRPC, or KRPC outside the limits
+  std::uint64_t unexpected_in = 0;  // answers to nothing we asked (or from the wrong address)
+  std::uint64_t dropped_in = 0;     // not read: the actor was too far behind the socket
+  std::uint64_t datagrams_out = 0;
+  std::uint64_t send_failures = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, dht_stats& x) {
+  return f(caf::meta::type_name("dht_stats"), field("node_id"), x.node_id, field("port"), x.port,
+           field("nodes"), x.nodes, field("peers_stored"), x.peers_stored, field("tracked"),
+           x.tracked, field("lookups"), x.lookups, field("pending_queries"), x.pending_queries,
+           field("datagrams_in"), x.datagrams_in, field("queries_in"), x.queries_in,
+           field("responses_in"), x.responses_in, field("malformed_in"), x.malformed_in,
+           field("unexpected_in"), x.unexpected_in, field("dropped_in"), x.dropped_in,
+           field("datagrams_out"), x.datagrams_out, field("send_failures"), x.send_failures);
+}
+
 // ---- choker ----
 
 // A peer joins the choker (once registered with the piece manager), with its interest so

@@ -291,6 +291,7 @@ caf::behavior metadata_fetcher(fetcher_self* self, metadata_fetch_config cfg) {
     tc.left = 1;  // unknown until the metadata is in; not 0, which says "seeder"
     self->state.tracker = adopt(self, cfg, spawn_tracker_actor(self->system(), tc), "tracker");
   }
+  if (cfg.dht) self->send(cfg.dht, dht_track{cfg.magnet.info_hash, 0, self});
   connect_more(self, cfg);
   self->delayed_send(self, seconds{1}, tick_atom::value);
   return {

@@ -45,6 +45,9 @@ struct metadata_fetch_config {
   boost::asio::io_context* io = nullptr;
   peer_connection_options connection;
   std::int32_t numwant = 50;
+  // Asked for peers of the info-hash (never announced: we cannot serve the torrent yet); null
+  // when the DHT is off.
+  caf::actor dht;
   std::size_t max_connections = 30;
   std::size_t max_sizes = 3;
   std::chrono::seconds ready_timeout{20};

@@ -34,6 +34,7 @@ struct session_actor_config {
   caf::actor listener;      // ended with the session
   caf::actor rate_limiter;  // likewise
   caf::actor lsd;           // likewise; null when local service discovery is off
+  caf::actor dht;           // null when the DHT is off; told of each torrent by the torrent
 };
 
 caf::actor spawn_session(caf::actor_system& system, session_actor_config config);

@@ -58,6 +58,22 @@ struct lsd_settings {
   std::chrono::seconds interval{300};  // each torrent re-announced this often (BEP 14: 5 min)
 };
 
+// The DHT (BEP 5): a node on a UDP port, searching peers for the torrents that are not
+// private and announcing them.
+struct dht_settings {
+  bool enabled = true;
+  // UDP port; nullopt: the listen port's number (as other clients do); 0: any free port.
+  std::optional<std::uint16_t> port;
+  // Nodes to join the DHT through when the routing table is empty: "host:port". None by
+  // default, so that nothing on the internet is contacted unless asked for (README: add a
+  // router such as router.bittorrent.com:6881 here).
+  std::vector<std::string> bootstrap;
+  std::size_t max_lookups = 8;    // iterative lookups running at once
+  std::size_t max_queries = 256;  // KRPC queries waiting for an answer
+  // The routing table (our node id, the nodes we know), in the state directory.
+  std::string state_file = "dht.dat";
+};
+
 struct session_settings {
   // Where incoming peer connections are accepted. Port 0 picks a free port.
   std::string listen_address = "0.0.0.0";
@@ -92,6 +108,7 @@ struct session_settings {
   // Peer exchange (BEP 11) with peers that speak ut_pex; never for a private torrent.
   bool pex = true;
   lsd_settings lsd;
+  dht_settings dht;
 
   fault_settings faults;
 

@@ -557,6 +557,10 @@ void start_parts(torrent_self* self, const torrent_actor_config& cfg, const stor
 
   start_tracker(self, cfg);
   if (complete && st.tracker) self->send(st.tracker, tracker_completed{});
+  // BEP 27: a private torrent's peers come from its trackers only. The DHT searches on its
+  // own schedule and stops when this actor ends.
+  if (cfg.dht && !t->is_private)
+    self->send(cfg.dht, dht_track{t->info_hash, cfg.listen_port, self});
   cfg.registry->add(ctx);
   add_candidates(self, cfg, cfg.params.peers);
 }

@@ -54,6 +54,7 @@ struct torrent_actor_config {
   std::filesystem::path state_dir;
   bitfield wanted;  // pieces of the selected files; empty: all
   caf::actor rate_limiter;
+  caf::actor dht;                // null when the DHT is off
   std::uint64_t torrent_id = 0;  // unique in the session, not 0
 };
 

@@ -12,6 +12,7 @@
 
 #include "main/peer_endpoint.hpp"
 #include "main/read_file.hpp"
+#include "protocol/host_port.hpp"
 #include "protocol/magnet.hpp"
 #include "protocol/peer_address.hpp"
 
@@ -209,7 +210,7 @@ bool is_ip_literal(const std::string& s) {
 const std::set<std::string>& actor_kinds() {
   static const std::set<std::string> kinds{
       "session",  "torrent",      "piece_manager", "disk_writer", "choker", "tracker", "peer",
-      "listener", "rate_limiter", "disk_thread",   "client",      "socket", "lsd"};
+      "listener", "rate_limiter", "disk_thread",   "client",      "socket", "lsd",     "dht"};
   return kinds;
 }
 
@@ -477,6 +478,53 @@ const table<client_config>& client_table() {
         .duration<seconds>(
             "interval_s", [](auto& c) -> auto& { return c.session.lsd.interval; }, 60, week_s,
             "seconds");
+    s.section("dht").boolean(
+        "enabled", [](auto& c) -> auto& { return c.session.dht.enabled; });
+    s.settings.push_back(
+        {"dht", "port",
+         [](const client_config& c) {
+           return c.session.dht.port ? json(*c.session.dht.port) : json(nullptr);
+         },
+         [](client_config& c, const json& v, const std::string& path, const auto&) -> problem {
+           if (v.is_null()) {
+             c.session.dht.port.reset();
+             return std::nullopt;
+           }
+           auto x = integer_in(v, 0, 65535);
+           if (!x)
+             return wrong_value(path,
+                                "an integer from 0 to 65535 (0: any free port) or null "
+                                "(the listen port)",
+                                v);
+           c.session.dht.port = static_cast<std::uint16_t>(*x);
+           return std::nullopt;
+         }});
+    s.settings.push_back(
+        {"dht", "bootstrap", [](const client_config& c) { return json(c.session.dht.bootstrap); },
+         [](client_config& c, const json& v, const std::string& path, const auto&) -> problem {
+           if (!v.is_array()) return wrong_value(path, "a list of \"host:port\" strings", v);
+           std::vector<std::string> out;
+           for (std::size_t i = 0; i < v.size(); ++i) {
+             const std::string element = path + "[" + std::to_string(i) + "]";
+             if (!v[i].is_string()) return wrong_value(element, "a \"host:port\" string", v[i]);
+             if (auto hp = split_host_port(v[i].get<std::string>()); !hp)
+               return element + ": " + hp.error();
+             out.push_back(v[i].get<std::string>());
+           }
+           c.session.dht.bootstrap = std::move(out);
+           return std::nullopt;
+         }});
+    s.section("dht")
+        .integer(
+            "max_lookups", [](auto& c) -> auto& { return c.session.dht.max_lookups; }, 1, 1000)
+        .integer(
+            "max_queries", [](auto& c) -> auto& { return c.session.dht.max_queries; }, 4, 100000)
+        .text(
+            "state_file", [](auto& c) -> auto& { return c.session.dht.state_file; },
+            "a file name (no directory: it goes in the state directory)",
+            [](const std::string& n) {
+              return !n.empty() && n != "." && n != ".." && n.find('/') == std::string::npos;
+            });
     s.section("faults").duration<milliseconds>(
         "kill_peer_every_ms", [](auto& c) -> auto& { return c.session.faults.kill_peer_interval; },
         0, week_ms, "milliseconds, 0 = never");

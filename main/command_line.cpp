@@ -106,6 +106,10 @@ void add_session_flags(CLI::App* cmd, session_flags& f) {
   cmd->add_option("--log-level", f.log_level, "trace, debug, info, warn (default), error, off");
   cmd->add_option("--message-log", f.message_log,
                   "record every message between actors in FILE (JSON lines; `actorrent log`)");
+  cmd->add_option("--dht-bootstrap", f.dht_bootstrap,
+                  "join the DHT through this node, HOST:PORT (repeatable; replaces dht.bootstrap)");
+  cmd->add_option("--dht-port", f.dht_port, "the DHT's UDP port (default: the listen port)");
+  cmd->add_flag("--no-dht", f.no_dht, "no DHT: peers from trackers, x.pe and --peer only");
   cmd->add_flag("-q,--quiet", f.quiet, "no progress output");
   cmd->add_flag("--json-progress", f.json_progress, "one JSON object per torrent per second");
 }

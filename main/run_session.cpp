@@ -108,7 +108,8 @@ magnet_result resolve_magnet(client& session, torrent_params& t,
   }
   display.message("fetching the metadata of " + label + " (BEP 9) from " +
                   std::to_string(magnet.peers.size()) + " peer(s) and " +
-                  std::to_string(magnet.trackers.size()) + " tracker(s)");
+                  std::to_string(magnet.trackers.size()) + " tracker(s)" +
+                  (session.dht() ? " and the DHT" : ""));
   auto promise = std::make_shared<std::promise<expected<fetched_metadata, std::string>>>();
   auto future = promise->get_future();
   auto fetcher = session.fetch_metadata(

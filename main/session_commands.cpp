@@ -8,6 +8,7 @@
 #include "main/load_torrent.hpp"
 #include "main/peer_endpoint.hpp"
 #include "main/run_session.hpp"
+#include "protocol/host_port.hpp"
 #include "protocol/magnet.hpp"
 
 namespace actorrent {
@@ -33,6 +34,14 @@ void apply_session_flags(const session_flags& f, session_settings& s) {
   if (f.upload_limit) s.upload_limit = *f.upload_limit;
   if (f.log_level) s.log_level = *f.log_level;
   if (f.message_log) s.message_log.file = *f.message_log;
+  if (f.no_dht) s.dht.enabled = false;
+  if (f.dht_port) s.dht.port = *f.dht_port;
+  if (!f.dht_bootstrap.empty()) {
+    for (const auto& node : f.dht_bootstrap)
+      if (auto hp = split_host_port(node); !hp)
+        throw fail{exit_bad_input, "--dht-bootstrap: " + hp.error()};
+    s.dht.bootstrap = f.dht_bootstrap;
+  }
 }
 
 std::vector<peer_address> parse_peers(const std::vector<std::string>& peers) {

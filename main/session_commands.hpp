@@ -17,6 +17,9 @@ struct session_flags {
   std::optional<std::uint64_t> upload_limit;
   std::optional<std::string> log_level;
   std::optional<std::string> message_log;
+  std::vector<std::string> dht_bootstrap;  // replaces dht.bootstrap when given
+  std::optional<std::uint16_t> dht_port;
+  bool no_dht = false;
   bool quiet = false;
   bool json_progress = false;
 };

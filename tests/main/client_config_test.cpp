@@ -78,15 +78,21 @@ bool operator==(const lsd_settings& a, const lsd_settings& b) {
   return std::tie(a1, a2, a3, a4, a5) == std::tie(b1, b2, b3, b4, b5);
 }
 
+bool operator==(const dht_settings& a, const dht_settings& b) {
+  const auto& [a1, a2, a3, a4, a5, a6] = a;
+  const auto& [b1, b2, b3, b4, b5, b6] = b;
+  return std::tie(a1, a2, a3, a4, a5, a6) == std::tie(b1, b2, b3, b4, b5, b6);
+}
+
 bool operator==(const session_settings& a, const session_settings& b) {
   const auto& [a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15, a16, a17, a18, a19,
-               a20, a21, a22, a23, a24] = a;
+               a20, a21, a22, a23, a24, a25] = a;
   const auto& [b1, b2, b3, b4, b5, b6, b7, b8, b9, b10, b11, b12, b13, b14, b15, b16, b17, b18, b19,
-               b20, b21, b22, b23, b24] = b;
+               b20, b21, b22, b23, b24, b25] = b;
   return std::tie(a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15, a16, a17, a18,
-                  a19, a20, a21, a22, a23, a24) == std::tie(b1, b2, b3, b4, b5, b6, b7, b8, b9, b10,
-                                                            b11, b12, b13, b14, b15, b16, b17, b18,
-                                                            b19, b20, b21, b22, b23, b24);
+                  a19, a20, a21, a22, a23, a24,
+                  a25) == std::tie(b1, b2, b3, b4, b5, b6, b7, b8, b9, b10, b11, b12, b13, b14, b15,
+                                   b16, b17, b18, b19, b20, b21, b22, b23, b24, b25);
 }
 
 bool operator==(const config_torrent& a, const config_torrent& b) {
@@ -206,6 +212,12 @@ const std::set<std::string> all_keys{
     "lsd.port",
     "lsd.interface",
     "lsd.interval_s",
+    "dht.enabled",
+    "dht.port",
+    "dht.bootstrap",
+    "dht.max_lookups",
+    "dht.max_queries",
+    "dht.state_file",
     "logging.level",
     "logging.file",
     "message_log.file",
@@ -258,6 +270,7 @@ client_config everything_changed() {
   s.numwant = 80;
   s.pex = false;
   s.lsd = {true, "239.1.2.3", 7000, "127.0.0.1", 600s};
+  s.dht = {false, 7000, {"127.0.0.1:6881", "router.example.org:6881"}, 4, 100, "dht2.dat"};
   s.log_level = "debug";
   s.log_file = "/var/log/actorrent.log";
   s.message_log = {"/tmp/messages.log", 1 << 20, 9, {"peer", "piece_manager"}, {"picked"}, {"tick"},
@@ -407,6 +420,35 @@ TEST_CASE("config: connection") {
   CHECK_FALSE(o.pool);
 }
 
+TEST_CASE("config: dht") {
+  const client_config defaults;
+  CHECK(defaults.session.dht.enabled);
+  CHECK_FALSE(defaults.session.dht.port);         // the listen port
+  CHECK(defaults.session.dht.bootstrap.empty());  // nothing on the internet unless asked
+  auto c = parse(R"({"dht": {"enabled": false, "port": 0, "bootstrap": ["127.0.0.1:6881",
+                     "[::1]:7000", "router.example.org:6881"], "max_lookups": 2,
+                     "max_queries": 64, "state_file": "d.dat"}})");
+  const auto& d = c.session.dht;
+  CHECK_FALSE(d.enabled);
+  CHECK(d.port == std::optional<std::uint16_t>(0));
+  CHECK(d.bootstrap ==
+        std::vector<std::string>{"127.0.0.1:6881", "[::1]:7000", "router.example.org:6881"});
+  CHECK(d.max_lookups == 2);
+  CHECK(d.max_queries == 64);
+  CHECK(d.state_file == "d.dat");
+  CHECK_FALSE(parse(R"({"dht": {"port": null}})").session.dht.port);
+  CHECK(error_of(R"({"dht": {"bootstrap": ["127.0.0.1"]}})") ==
+        "test.json: dht.bootstrap[0]: '127.0.0.1': missing port (expected HOST:PORT, e.g. "
+        "192.0.2.7:6881 or router.example.org:6881)");
+  CHECK(error_of(R"({"dht": {"bootstrap": ["a:0"]}})").find("dht.bootstrap[0]: 'a:0': the port") !=
+        std::string::npos);
+  CHECK(error_of(R"({"dht": {"port": 70000}})") ==
+        "test.json: dht.port: expected an integer from 0 to 65535 (0: any free port) or null (the "
+        "listen port), got 70000");
+  CHECK(error_of(R"({"dht": {"state_file": "../x"}})").find("dht.state_file") != std::string::npos);
+  CHECK(error_of(R"({"dht": {"max_lookups": 0}})").find("dht.max_lookups") != std::string::npos);
+}
+
 TEST_CASE("config: tracker, logging, message_log") {
   auto c = parse(R"({"tracker": {"numwant": 0}, "logging": {"level": "trace", "file": "a.log"},
                      "message_log": {"file": "m.log", "max_file_size": 4096, "max_files": 2,
@@ -426,7 +468,7 @@ TEST_CASE("config: tracker, logging, message_log") {
   CHECK(parse(R"({"message_log": {"sample": {}}})").session.message_log.sample.empty());
   CHECK(parse("{}").session.message_log.sample.at("picked") == 16);
   CHECK(error_of(R"({"message_log": {"actors": ["peer", "perr"]}})") ==
-        "test.json: message_log.actors[1]: expected a list of names among choker client "
+        "test.json: message_log.actors[1]: expected a list of names among choker client dht "
         "disk_thread disk_writer listener lsd peer piece_manager rate_limiter session socket "
         "torrent tracker, got string \"perr\"");
   CHECK(error_of(R"({"message_log": {"sample": {"picked": 0}}})") ==
@@ -482,8 +524,8 @@ TEST_CASE("config: relative paths are taken from the base directory, magnets lef
 TEST_CASE("config: unknown keys are named with their full path and the known ones") {
   CHECK(error_of(R"({"donwload_dir": "x"})") ==
         "test.json: donwload_dir: unknown key (known: listen, download_dir, state_dir, limits, "
-        "choker, pipeline, picker, supervision, connection, disk, tracker, pex, lsd, faults, "
-        "logging, message_log, torrents)");
+        "choker, pipeline, picker, supervision, connection, disk, tracker, pex, lsd, dht, "
+        "faults, logging, message_log, torrents)");
   CHECK(error_of(R"({"choker": {"upload_slots": 2, "uplod_slots": 3}})") ==
         "test.json: choker.uplod_slots: unknown key (known: upload_slots, optimistic_slots, "
         "rechoke_interval_s, optimistic_interval_s, new_peer_age_s, new_peer_weight)");
