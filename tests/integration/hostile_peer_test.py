@@ -596,10 +596,12 @@ def main():
         seed_cfg = write_json(tmp, "seed.json", {"connection": timeouts,
                                                  "limits": {"max_incoming_requests":
                                                             MAX_INCOMING_REQUESTS}})
+        # PEX off: the downloader would tell the seeder of the scripted peers, and the seeder's
+        # own calls to them would count as the downloader calling them again.
         dl_cfg = write_json(tmp, "download.json", {
             "connection": timeouts,
             "picker": {"max_hash_failures": MAX_HASH_FAILURES, "ban_sole_contributor": False},
-            "supervision": {"initial_delay_ms": 500}})
+            "supervision": {"initial_delay_ms": 500}, "pex": {"enabled": False}})
 
         seed_port = su.free_port()
         seeder = su.start_seed(binary, torrent, src, tmp, "seeder", seed_port,
