@@ -78,8 +78,9 @@ def lt_download(tmp, label, torrent, src, connect=None):
     done = su.wait_until(lambda: h.status().is_seeding, TIMEOUT)
     st = h.status()
     detail = f"progress {st.progress:.3f}, peers {st.num_peers}, {time.time() - t0:.1f} s"
+    # Compared before the torrent is removed: removing it may drop writes still pending.
+    ok = done and su.lt_same_tree(os.path.join(src, NAME), os.path.join(dst, NAME))
     ses.remove_torrent(h)
-    ok = done and su.same_tree(os.path.join(src, NAME), os.path.join(dst, NAME))
     return ok, detail if done else "not complete: " + detail
 
 

@@ -72,6 +72,13 @@ def make_tree(root, files):
                 f.write(rnd.read(size))
 
 
+def lt_same_tree(a, b, timeout=15):
+    """same_tree for a copy libtorrent reports complete: libtorrent says it seeds once every
+    piece passed its hash, which it may check from its write buffers before its disk threads
+    have written the last blocks to the file; the file catches up within moments."""
+    return wait_until(lambda: same_tree(a, b), timeout, step=0.25)
+
+
 def same_tree(a, b):
     """True when every file under a exists under b with the same bytes."""
     for dirpath, _, names in os.walk(a):
