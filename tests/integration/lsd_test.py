@@ -158,22 +158,33 @@ def with_libtorrent(binary, tmp, r):
     os.makedirs(out, exist_ok=True)
     h = ses.add_torrent({"ti": ti, "save_path": out})
     seeder = None
+    heard, lsd_lines = [], []
+
+    def watch():
+        for a in ses.pop_alerts():
+            m = a.message()
+            if "LSD" in m:
+                lsd_lines.append(m)
+            if a.what() == "lsd_peer":  # the python binding has no class for it
+                heard.append(m)
     try:
-        time.sleep(2)
+        # Our seeder announces once at its start (then every 5 minutes): libtorrent must be
+        # listening by then. Its own first announce says its LSD socket is up (on a loaded
+        # machine that took more than the 2 s this test once waited blindly).
+        up = su.wait_until(lambda: watch() or any("==> LSD" in m for m in lsd_lines), 20, step=0.1)
+        r.check(up, "libtorrent's LSD is up (it announced)", "; ".join(lsd_lines[-5:]))
         cfg = lsd_config(os.path.join(work, "seed.json"), os.path.join(work, "seed.state"))
         seeder = su.start_seed(binary, torrent, src, work, "seeder", 0, extra=["-c", cfg])
-        heard = []
 
         def done():
-            for a in ses.pop_alerts():
-                if a.what() == "lsd_peer":  # the python binding has no class for it
-                    heard.append(a.message())
+            watch()
             return h.status().is_seeding and heard
         # Our seeder may dial libtorrent first (it hears libtorrent's repeated announces) and
         # finish it before its own announce goes out: wait for both.
         su.wait_until(done, TIMEOUT, step=0.2)
         ok = h.status().is_seeding
-        r.check(heard, f"libtorrent heard our seeder's LSD announce: {heard}")
+        r.check(heard, f"libtorrent heard our seeder's LSD announce: {heard}",
+                "libtorrent's LSD log: " + "; ".join(lsd_lines[-8:]))
         r.check(ok and su.lt_same_tree(src, out), "the libtorrent leecher completed, data identical",
                 f"progress {h.status().progress:.2f}; " + seeder.describe())
     finally:
