@@ -5,7 +5,9 @@
 // This is that decision, pure (DESIGN.md, principle 1): the LSD actor tells it which
 // torrents are active (sync) and asks, on its timer, what to send now (due). A torrent never
 // announced goes first, then those announced longest ago; one datagram carries at most
-// `max_hashes` of them, the rest wait for the next minute.
+// `max_hashes` of them, the rest wait for the next minute. A new torrent is announced a second
+// time a minute after its first: multicast is unacknowledged, and a lost first announce would
+// otherwise keep its neighbours from hearing of it for five minutes.
 #pragma once
 
 #include <cstddef>
@@ -40,7 +42,13 @@ class lsd_schedule {
 
  private:
   lsd_schedule_config config_;
-  std::map<sha1_hash, std::optional<engine_clock::time_point>> last_;  // nullopt: never
+  struct entry {
+    std::optional<engine_clock::time_point> last;  // nullopt: never announced
+    int announced = 0;
+  };
+  bool is_due(const entry& e, engine_clock::time_point now) const;
+
+  std::map<sha1_hash, entry> last_;
   std::optional<engine_clock::time_point> last_sent_;
 };
 

@@ -1,7 +1,5 @@
 #include <catch2/catch.hpp>
 
-#include <algorithm>
-
 #include "engine/lsd_schedule.hpp"
 
 using namespace actorrent;
@@ -19,13 +17,20 @@ sha1_hash lsd_hash(std::uint8_t i) {
 
 }  // namespace
 
-TEST_CASE("lsd schedule: a new torrent is announced at once, then every 5 minutes") {
+TEST_CASE(
+    "lsd schedule: a new torrent is announced at once, again a minute later, then every "
+    "5 minutes") {
   lsd_schedule s;
   s.sync({lsd_hash(1)});
   CHECK(s.due(lsd_t0, 25) == std::vector<sha1_hash>{lsd_hash(1)});
   CHECK(s.due(lsd_t0 + 1s, 25).empty());
-  CHECK(s.due(lsd_t0 + 299s, 25).empty());
-  CHECK(s.due(lsd_t0 + 300s, 25) == std::vector<sha1_hash>{lsd_hash(1)});
+  CHECK(s.due(lsd_t0 + 59s, 25).empty());
+  CHECK(s.due(lsd_t0 + 60s, 25) == std::vector<sha1_hash>{lsd_hash(1)});
+  CHECK(s.due(lsd_t0 + 120s, 25).empty());
+  CHECK(s.due(lsd_t0 + 359s, 25).empty());
+  CHECK(s.due(lsd_t0 + 360s, 25) == std::vector<sha1_hash>{lsd_hash(1)});
+  CHECK(s.due(lsd_t0 + 600s, 25).empty());
+  CHECK(s.due(lsd_t0 + 660s, 25) == std::vector<sha1_hash>{lsd_hash(1)});
 }
 
 TEST_CASE("lsd schedule: at most one announce a minute; a torrent added meanwhile waits") {
@@ -33,8 +38,10 @@ TEST_CASE("lsd schedule: at most one announce a minute; a torrent added meanwhil
   s.sync({lsd_hash(1)});
   REQUIRE(s.due(lsd_t0, 25).size() == 1);
   s.sync({lsd_hash(1), lsd_hash(2)});
+  CHECK(s.due(lsd_t0 + 30s, 25).empty());
   CHECK(s.due(lsd_t0 + 59s, 25).empty());
-  CHECK(s.due(lsd_t0 + 60s, 25) == std::vector<sha1_hash>{lsd_hash(2)});
+  // The new one first, with the first one's second announce in the same datagram.
+  CHECK(s.due(lsd_t0 + 60s, 25) == std::vector<sha1_hash>{lsd_hash(2), lsd_hash(1)});
 }
 
 TEST_CASE("lsd schedule: more torrents than fit in one datagram go in turns, new ones first") {
@@ -46,16 +53,11 @@ TEST_CASE("lsd schedule: more torrents than fit in one datagram go in turns, new
   auto first = s.due(lsd_t0, 2);
   auto second = s.due(lsd_t0 + 60s, 2);
   auto third = s.due(lsd_t0 + 120s, 2);
-  CHECK(first.size() == 2);
-  CHECK(second.size() == 2);
-  CHECK(third.size() == 1);
-  std::vector<sha1_hash> seen = first;
-  seen.insert(seen.end(), second.begin(), second.end());
-  seen.insert(seen.end(), third.begin(), third.end());
-  std::sort(seen.begin(), seen.end());
-  CHECK(seen == all);
-  // The oldest announce comes first once they are due again.
-  CHECK(s.due(lsd_t0 + 300s, 2) == first);
+  CHECK(first == std::vector<sha1_hash>{lsd_hash(0), lsd_hash(1)});
+  // Never announced before announced once: the first two wait for their second announce.
+  CHECK(second == std::vector<sha1_hash>{lsd_hash(2), lsd_hash(3)});
+  CHECK(third == std::vector<sha1_hash>{lsd_hash(4), lsd_hash(0)});
+  CHECK(s.due(lsd_t0 + 150s, 2).empty());  // a minute between datagrams
 }
 
 TEST_CASE("lsd schedule: torrents no longer active are forgotten, and new again if re-added") {
