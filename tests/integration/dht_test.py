@@ -201,19 +201,8 @@ def hostile_datagrams(binary, tmp, r):
 
 def message_types(path):
     """(type, info_hash field or None) of every message the log recorded."""
-    import json
-    out = []
-    if not os.path.exists(path):
-        return out
-    with open(path) as f:
-        for line in f:
-            try:
-                rec = json.loads(line)
-            except ValueError:
-                continue
-            if rec.get("event") == "message":
-                out.append((rec.get("type"), rec.get("fields", {}).get("info_hash")))
-    return out
+    return [(rec.get("type"), rec.get("fields", {}).get("info_hash"))
+            for rec in su.message_log_records(path) if rec.get("event") == "message"]
 
 
 def private_stays_off_the_dht(binary, tmp, r):

@@ -40,16 +40,9 @@ def lsd_config(path, state):
 def lsd_peers(log_path):
     """Addresses the LSD actor handed to torrents, from a message log."""
     found = set()
-    if not os.path.exists(log_path):
-        return found
-    with open(log_path, errors="replace") as f:
-        for line in f:
-            try:
-                x = json.loads(line)
-            except ValueError:
-                continue
-            if x.get("type") == "peers_discovered" and x.get("fields", {}).get("source") == "lsd":
-                found.update(str(p) for p in x["fields"].get("peers", []))
+    for x in su.message_log_records(log_path):
+        if x.get("type") == "peers_discovered" and x.get("fields", {}).get("source") == "lsd":
+            found.update(str(p) for p in x["fields"].get("peers", []))
     return found
 
 

@@ -16,7 +16,6 @@
     with the honest peer's metadata, identical data, and the log names what was refused.
 Usage: magnet_test.py PATH/TO/actorrent
 """
-import json
 import os
 import socket
 import struct
@@ -36,18 +35,8 @@ TIMEOUT = 60
 
 def wire_events(path, what):
     """The message log's `wire` records of one kind."""
-    out = []
-    if not os.path.exists(path):
-        return out
-    with open(path) as f:
-        for line in f:
-            try:
-                rec = json.loads(line)
-            except ValueError:
-                continue
-            if rec.get("event") == "wire" and rec.get("what") == what:
-                out.append(rec)
-    return out
+    return [rec for rec in su.message_log_records(path)
+            if rec.get("event") == "wire" and rec.get("what") == what]
 
 
 def libtorrent_fetches_our_metadata(binary, tmp, r):

@@ -15,7 +15,6 @@ Then a private torrent (BEP 27), a seeder and two leechers told of every peer: n
 may offer, send or use ut_pex.
 Usage: pex_test.py PATH/TO/actorrent
 """
-import json
 import os
 import subprocess
 import sys
@@ -28,20 +27,6 @@ import swarm_util as su  # noqa: E402
 SIZE = 12 * 1024 * 1024 + 777
 SEEDER_LIMIT = 1024 * 1024  # bytes/s: alone, the seeder would need ~50 s for four leechers
 TIMEOUT = 120
-
-
-def read_log(path):
-    """The message log's lines as objects (one run, rotated files included)."""
-    lines = []
-    for name in sorted(os.listdir(os.path.dirname(path))):
-        if name.startswith(os.path.basename(path)):
-            with open(os.path.join(os.path.dirname(path), name), errors="replace") as f:
-                for line in f:
-                    try:
-                        lines.append(json.loads(line))
-                    except ValueError:
-                        pass
-    return lines
 
 
 def discovered(lines, source_is_pex):
@@ -119,7 +104,7 @@ def swarm(binary, tmp, r, label, leechers, private):
             same = rc == 0 and su.same_tree(src, os.path.join(tmp, label, d.label))
             r.check(same, f"{label}: {d.label}: exit 0, data identical ({d.elapsed:.1f} s)", d.describe())
         su.stop_all([seeder])
-        return {name: read_log(path) for name, path in logs.items()}
+        return {name: su.message_log_records(path) for name, path in logs.items()}
     finally:
         for p in procs:
             su.stop(p.proc)

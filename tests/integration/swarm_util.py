@@ -79,6 +79,27 @@ def lt_same_tree(a, b, timeout=15):
     return wait_until(lambda: same_tree(a, b), timeout, step=0.25)
 
 
+def message_log_records(path):
+    """The records of the message log at `path`, its rotated files (path.1, ...) included;
+    lines that are not JSON are skipped (tests that check the format read it themselves)."""
+    records = []
+    folder, base = os.path.dirname(path) or ".", os.path.basename(path)
+    if not os.path.isdir(folder):
+        return records
+    for name in sorted(os.listdir(folder)):
+        if not name.startswith(base):
+            continue
+        with open(os.path.join(folder, name), errors="replace") as f:
+            for line in f:
+                try:
+                    rec = json.loads(line)
+                except ValueError:
+                    continue
+                if isinstance(rec, dict):
+                    records.append(rec)
+    return records
+
+
 def same_tree(a, b):
     """True when every file under a exists under b with the same bytes."""
     for dirpath, _, names in os.walk(a):
