@@ -126,6 +126,9 @@ expected<std::unique_ptr<client>, std::string> client::start(session_settings se
   auto sc_rate_limiter =
       spawn_rate_limiter(*c->system_, c->settings_->download_limit, c->settings_->upload_limit);
   sc.rate_limiter = sc_rate_limiter;
+  c->rate_limiter_ = sc_rate_limiter;
+  c->listener_ = listener->actor;
+  c->lsd_ = lsd_actor;
   c->session_ = spawn_session(*c->system_, std::move(sc));
   if (auto& log = c->config_.message_log) {
     log->name(c->session_.id(), {"session", {}, {}}, 0);
@@ -223,6 +226,26 @@ stop_result client::stop() {
   disk_->stop();
   checker_->stop();
   return out;
+}
+
+void client::kill() {
+  if (stopped_) return;
+  // A torrent takes its parts and peers with it; the session only monitors its torrents.
+  for (const auto& p : progress())
+    if (auto t = torrent_actor(p.info_hash)) caf::anon_send_exit(t, caf::exit_reason::kill);
+  stopped_ = true;
+  for (const auto& a : {session_, listener_, rate_limiter_, lsd_, dht_})
+    if (a) caf::anon_send_exit(a, caf::exit_reason::kill);
+  disk_->stop();
+  checker_->stop();
+}
+
+void client::set_rate_limits(std::uint64_t download, std::uint64_t upload) {
+  caf::anon_send(rate_limiter_, bandwidth_limits{0, download, upload});
+}
+
+void client::set_peer_kills(const std::string& info_hash, std::chrono::milliseconds interval) {
+  if (auto t = torrent_actor(info_hash)) caf::anon_send(t, actorrent::set_peer_kills{interval.count()});
 }
 
 }  // namespace actorrent

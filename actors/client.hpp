@@ -7,6 +7,7 @@
 #include <caf/actor.hpp>
 #include <caf/actor_system.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -60,6 +61,15 @@ class client {
                             std::function<void(expected<fetched_metadata, std::string>)> done);
   // Stops every torrent (announce "stopped", save resume data) and the session. Idempotent.
   stop_result stop();
+  // Ends the session at once, as a crash would: no "stopped" announce, no resume data saved
+  // (what is on disk stays; the next start checks it). For experiments. Idempotent.
+  void kill();
+
+  // The session's limits in bytes per second (0: unlimited), changed while it runs.
+  void set_rate_limits(std::uint64_t download, std::uint64_t upload);
+  // Fault injection in a running torrent: one of its peer actors killed every `interval`
+  // (0: never again).
+  void set_peer_kills(const std::string& info_hash, std::chrono::milliseconds interval);
 
   std::uint16_t listen_port() const { return listen_port_; }
   // The DHT node's UDP port; 0 when the DHT is off.
@@ -85,6 +95,9 @@ class client {
   std::shared_ptr<disk_threads> checker_;  // runs the torrents' data checks, a few at a time
   std::shared_ptr<open_file_cache> file_cache_;
   caf::actor session_;
+  caf::actor rate_limiter_;
+  caf::actor listener_;
+  caf::actor lsd_;  // null when local service discovery is off
   std::uint16_t listen_port_ = 0;
   caf::actor dht_;  // null when the DHT is off
   std::uint16_t dht_port_ = 0;

@@ -73,6 +73,7 @@ void for_each_message_type(F&& f) {
   f(message_type_tag<join_answer>{}, "join_answer");
   f(message_type_tag<torrent_parts>{}, "torrent_parts");
   f(message_type_tag<get_parts>{}, "get_parts");
+  f(message_type_tag<set_peer_kills>{}, "set_peer_kills");
   f(message_type_tag<find_torrent>{}, "find_torrent");
   f(message_type_tag<pause_downloads>{}, "pause_downloads");
   f(message_type_tag<restart_stat>{}, "restart_stat");

@@ -648,6 +648,17 @@ typename Inspector::result_type inspect(Inspector& f, get_parts&) {
   return f(caf::meta::type_name("get_parts"));
 }
 
+// Turns the fault that kills a random peer actor on (every `interval_ms`) or off (0) in a
+// running torrent: an experiment's controller turns faults on mid-run (experiment/).
+struct set_peer_kills {
+  std::int64_t interval_ms = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, set_peer_kills& x) {
+  return f(caf::meta::type_name("set_peer_kills"), field("interval_ms"), x.interval_ms);
+}
+
 struct join_answer {
   bool accepted = false;
   std::string reason;

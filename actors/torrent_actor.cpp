@@ -102,6 +102,8 @@ struct torrent_actor_state {
   std::map<std::string, restart_stat> restart_stats;  // by actor kind
   std::shared_ptr<child_map> children = std::make_shared<child_map>();
   std::mt19937_64 rng;
+  std::chrono::milliseconds kill_interval{0};  // faults: a peer actor killed this often
+  bool kill_timer = false;                     // a kill_peer_atom is on its way
   disk_write_faults disk_faults;  // one schedule for every disk writer, across restarts
   bool saving = false;
   // Complete at the start, with resume data that was trusted or has been saved since: nothing
@@ -481,6 +483,14 @@ void part_down(torrent_self* self, const torrent_actor_config& cfg, const caf::d
     self->send(p.actor, st.parts);
 }
 
+// The next fault-injected peer kill, unless one is already due or the fault is off.
+void schedule_peer_kill(torrent_self* self) {
+  auto& st = self->state;
+  if (st.kill_timer || st.kill_interval.count() <= 0) return;
+  st.kill_timer = true;
+  self->delayed_send(self, st.kill_interval, kill_peer_atom::value);
+}
+
 void start_parts(torrent_self* self, const torrent_actor_config& cfg, const storage_checked& c) {
   auto& st = self->state;
   const auto& t = cfg.params.torrent;
@@ -721,6 +731,7 @@ caf::behavior torrent_behavior(torrent_self* self, torrent_actor_config cfg) {
   st.resume_schedule.emplace(resume_interval);
   const auto& faults = cfg.settings->faults;
   st.rng.seed(faults.seed != 0 ? faults.seed : std::random_device{}());
+  st.kill_interval = faults.kill_peer_interval;
   if (faults.disk_write.enabled())
     st.disk_faults = disk_write_faults(faults.disk_write, faults.disk_write_errno);
   // However the torrent ends, what it spawned ends with it and incoming peers stop finding it.
@@ -742,8 +753,7 @@ caf::behavior torrent_behavior(torrent_self* self, torrent_actor_config cfg) {
       [=](const storage_checked& c) {
         if (self->state.stopping) return;
         start_parts(self, cfg, c);
-        if (cfg.settings->faults.kill_peer_interval.count() > 0)
-          self->delayed_send(self, cfg.settings->faults.kill_peer_interval, kill_peer_atom::value);
+        schedule_peer_kill(self);
       },
       [=](const peers_discovered& d) { add_candidates(self, cfg, d.peers); },
       [=](const tracker_status& s) {
@@ -807,7 +817,8 @@ caf::behavior torrent_behavior(torrent_self* self, torrent_actor_config cfg) {
       },
       [=](kill_peer_atom) {
         auto& st = self->state;
-        if (st.stopping || st.failed) return;
+        st.kill_timer = false;
+        if (st.stopping || st.failed || st.kill_interval.count() <= 0) return;
         if (!st.peers.empty()) {
           auto it = st.peers.begin();
           std::advance(it,
@@ -818,7 +829,11 @@ caf::behavior torrent_behavior(torrent_self* self, torrent_actor_config cfg) {
           self->send_exit(it->second.actor, caf::make_error(caf::sec::runtime_error,
                                                             "fault injection: peer actor killed"));
         }
-        self->delayed_send(self, cfg.settings->faults.kill_peer_interval, kill_peer_atom::value);
+        schedule_peer_kill(self);
+      },
+      [=](const set_peer_kills& k) {
+        self->state.kill_interval = std::chrono::milliseconds{std::max<std::int64_t>(0, k.interval_ms)};
+        if (self->state.parts.piece_manager) schedule_peer_kill(self);
       },
       [=](get_parts) -> caf::result<torrent_parts> {
         const auto& st = self->state;

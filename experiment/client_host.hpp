@@ -1,0 +1,35 @@
+// One client session of a node, owned by an actor of its own: the node's commands (start,
+// stop, kill, remove, limits, faults) become calls on an actorrent::client, and every 250 ms
+// the client's progress goes to the node as a node_client_stat. Spawned detached: a client's
+// calls block (starting a session binds sockets; stopping one waits for its announces), and
+// must not hold one of the node's scheduler threads meanwhile.
+//
+// Counts survive a stop and a start (churn): each new session's bytes and restarts are added
+// to those of the sessions before it.
+#pragma once
+
+#include <caf/actor.hpp>
+#include <caf/actor_system.hpp>
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "actors/session_settings.hpp"
+#include "protocol/metainfo.hpp"
+
+namespace actorrent {
+
+struct client_host_config {
+  std::string name;
+  session_settings settings;
+  std::shared_ptr<const metainfo> torrent;
+  caf::actor node;  // receives node_client_stat
+  std::chrono::milliseconds poll{250};
+};
+
+// Answers node_client_control, node_set_limits and set_peer_kills with node_ack, or with an
+// error naming the client. Ends after node_client_command::remove.
+caf::actor spawn_client_host(caf::actor_system& system, client_host_config config);
+
+}  // namespace actorrent
