@@ -29,8 +29,8 @@ struct experiment_node {
   // "HOST:PORT" of a running `actorrent node`; empty only with --local, where the controller
   // starts the node (on `host`, 127.0.0.1 by default, any free port).
   std::string address;
-  std::string host = "127.0.0.1";       // with --local: the address the node listens on
-  std::filesystem::path secret_file;    // the node's shared secret, if it has one
+  std::string host = "127.0.0.1";     // with --local: the address the node listens on
+  std::filesystem::path secret_file;  // the node's shared secret, if it has one
   std::optional<experiment_node_tls> tls;
 };
 
@@ -81,12 +81,15 @@ struct client_group {
   std::uint64_t upload_limit = 0;
   double start_delay_s = 0;
   std::vector<churn_period> churn;  // in order, not overlapping, all after start_delay_s
-  // The client config's "faults" section, as JSON text ("" = none), checked by the node's
-  // config parser; applied from the start, or from faults_at_s when that is set.
+  // The client config's "faults" section, as JSON text ("" = none; checked with the client
+  // config's parser when the spec is read); applied from the start, or from faults_at_s when
+  // that is set.
   std::string faults_json;
   std::optional<double> faults_at_s;
   // Any other client config keys, as a JSON object's text ("" = none): merged over the
-  // node's defaults for these clients (e.g. {"choker": {"upload_slots": 2}}).
+  // node's defaults for these clients (e.g. {"choker": {"upload_slots": 2}}). Checked with the
+  // client config's parser; "torrents", "faults", "listen", "download_dir" and "state_dir"
+  // are refused (the node sets those, or the group's own keys do).
   std::string config_json;
   // Leechers must complete unless they leave for good; false: completing is not required.
   bool must_finish = true;
