@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <numeric>
 
+#include "main/html_escape.hpp"
 #include "main/log_format.hpp"
 
 namespace actorrent::msglog {
@@ -51,28 +52,6 @@ std::string colour(std::size_t i) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "hsl(%d,65%%,42%%)", static_cast<int>((i - n) * 137.508) % 360);
   return buf;
-}
-
-std::string html_escape(const std::string& s) {
-  std::string out;
-  for (char c : s)
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  return out;
 }
 
 // JSON that can sit inside <script>: no "</script>", no "<!--", and no "//" (so not even a
