@@ -123,7 +123,6 @@ caf::actor spawn_client_host(caf::actor_system& system, client_host_config confi
     self->state.stat.pieces_total = cfg.torrent->num_pieces();
     self->state.download_limit = cfg.settings.download_limit;
     self->state.upload_limit = cfg.settings.upload_limit;
-    self->attach_functor([self] { self->state.session.reset(); });
     return {
         [=](const node_client_control& c) -> caf::result<node_ack> {
           switch (c.command) {

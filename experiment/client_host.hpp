@@ -4,6 +4,9 @@
 // calls block (starting a session binds sockets; stopping one waits for its announces), and
 // must not hold one of the node's scheduler threads meanwhile.
 //
+// However the host ends, its state goes with it and the client's destructor stops the
+// session.
+//
 // Counts survive a stop and a start (churn): each new session's bytes and restarts are added
 // to those of the sessions before it.
 #pragma once

@@ -179,6 +179,7 @@ caf::result<node_ack> spawn_client(node_self* self, const node_actor_config& cfg
   client_host_config hc;
   hc.name = s.client;
   hc.settings = std::move(*settings);
+  if (!s.announce_url.empty()) torrent->tracker_tiers = {{s.announce_url}};
   hc.torrent = std::make_shared<const metainfo>(std::move(*torrent));
   hc.node = self;
   auto host = spawn_client_host(self->system(), std::move(hc));
@@ -272,6 +273,12 @@ caf::actor spawn_node(caf::actor_system& system, node_actor_config config) {
         break;
       }
       maybe_finish_shutdown(self, cfg);
+    });
+    // The process is ending (a signal): every client host ends too, stopping its session.
+    self->set_exit_handler([=](caf::exit_msg& m) {
+      for (auto& [name, c] : self->state.clients)
+        if (c.host) self->send_exit(c.host, m.reason);
+      self->quit(m.reason);
     });
     self->delayed_send(self, std::chrono::seconds{1}, node_tick_atom::value);
     return {

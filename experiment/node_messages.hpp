@@ -82,6 +82,7 @@ struct node_spawn_client {
   bool generate = false;
   std::uint64_t generate_seed = 0;
   std::string data_dir;
+  std::string announce_url;  // replaces the torrent's trackers when not empty
 };
 
 // Commands on one client: start (or resume after a stop), stop (the torrent announces
@@ -176,7 +177,7 @@ typename Inspector::result_type inspect(Inspector& f, node_torrent& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, node_spawn_client& x) {
   return f(caf::meta::type_name("node_spawn_client"), x.token, x.client, x.config_json, x.torrent,
-           x.seeder, x.generate, x.generate_seed, x.data_dir);
+           x.seeder, x.generate, x.generate_seed, x.data_dir, x.announce_url);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, node_client_control& x) {

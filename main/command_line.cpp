@@ -7,8 +7,10 @@
 #include "main/announce_command.hpp"
 #include "main/create_command.hpp"
 #include "main/exit_codes.hpp"
+#include "main/experiment_command.hpp"
 #include "main/info_command.hpp"
 #include "main/log_command.hpp"
+#include "main/node_command.hpp"
 #include "main/session_commands.hpp"
 #include "main/split_command.hpp"
 #include "main/tracker_command.hpp"
@@ -95,6 +97,32 @@ void add_tracker_command(CLI::App& app) {
                   "HTTP listener, HOST:PORT (e.g. 0.0.0.0:6969, [::]:6969; port 0: any)");
   cmd->add_option("--udp", opts->udp, "UDP listener (BEP 15), HOST:PORT");
   cmd->callback([opts] { throw command_result{run_tracker(*opts)}; });
+}
+
+void add_experiment_commands(CLI::App& app) {
+  auto node = std::make_shared<node_command_options>();
+  auto* cmd = app.add_subcommand(
+      "node", "Run a node that experiment controllers drive (client sessions, a tracker)");
+  cmd->add_option("--listen", node->listen, "HOST:PORT to publish the node on (port 0: any)")
+      ->required();
+  cmd->add_option("--tls-cert", node->tls_cert, "the node's certificate (PEM): TLS for control");
+  cmd->add_option("--tls-key", node->tls_key, "the node's private key (PEM)");
+  cmd->add_option("--tls-ca", node->tls_ca, "the CA that controllers' certificates must chain to");
+  cmd->add_option("--secret-file", node->secret_file,
+                  "a file with the shared secret controllers must present");
+  cmd->add_option("--dir", node->dir, "where the node keeps its clients' data (default: a new "
+                                      "directory in the temporary directory)");
+  cmd->add_option("--log-level", node->log_level, "trace, debug, info (default), warn, error, off");
+  cmd->callback([node] { throw command_result{run_node(*node)}; });
+
+  auto exp = std::make_shared<experiment_command_options>();
+  cmd = app.add_subcommand("experiment", "Run a swarm experiment from a spec over nodes");
+  cmd->add_option("spec", exp->spec, "the experiment's spec (JSON; README, Experiments)")
+      ->required();
+  cmd->add_flag("--local", exp->local, "start the spec's nodes as local processes");
+  cmd->add_option("-o,--output", exp->output,
+                  "results directory (default: results/NAME-UTCTIME)");
+  cmd->callback([exp] { throw command_result{run_experiment_command(*exp)}; });
 }
 
 void add_session_flags(CLI::App* cmd, session_flags& f) {
@@ -237,6 +265,7 @@ int run_command_line(int argc, char** argv, const char* version) {
   add_tracker_command(app);
   add_session_commands(app);
   add_log_command(app);
+  add_experiment_commands(app);
   try {
     app.parse(argc, argv);
   } catch (const command_result& r) {

@@ -1,0 +1,116 @@
+#include "main/node_command.hpp"
+
+#include <caf/all.hpp>
+#include <caf/io/all.hpp>
+#include <caf/openssl/all.hpp>
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <iostream>
+
+#include "actors/actor_setup.hpp"
+#include "actors/client_version.hpp"
+#include "actors/log.hpp"
+#include "experiment/node_actor.hpp"
+#include "experiment/node_messages.hpp"
+#include "main/exit_codes.hpp"
+#include "main/read_file.hpp"
+#include "tracker/server/listen_address.hpp"
+
+namespace actorrent {
+
+namespace {
+
+int fail(int status, const std::string& message) {
+  std::cerr << "actorrent node: " << message << "\n";
+  return status;
+}
+
+std::string bracketed(const std::string& host) {
+  return host.find(':') != std::string::npos ? "[" + host + "]" : host;
+}
+
+}  // namespace
+
+int run_node(const node_command_options& o) {
+  auto listen = server::parse_listen_address(o.listen);
+  if (!listen) return fail(exit_bad_input, "--listen: " + listen.error());
+  const std::string host = listen->ip.to_string();
+  const bool tls = !o.tls_cert.empty() || !o.tls_key.empty() || !o.tls_ca.empty();
+  if (tls && (o.tls_cert.empty() || o.tls_key.empty() || o.tls_ca.empty()))
+    return fail(exit_bad_input, "TLS needs all three of --tls-cert, --tls-key and --tls-ca");
+  if (!listen->ip.is_loopback() && !tls && o.secret_file.empty())
+    return fail(exit_bad_input,
+                "--listen " + o.listen +
+                    " is reachable from other hosts: give --secret-file or --tls-cert/--tls-key/"
+                    "--tls-ca, or anyone who reaches the port could control this node");
+  std::string secret;
+  if (!o.secret_file.empty()) {
+    auto text = read_file(o.secret_file, 4096);
+    if (!text) return fail(exit_bad_input, "--secret-file: " + text.error());
+    secret = *text;
+    while (!secret.empty() && std::isspace(static_cast<unsigned char>(secret.back())))
+      secret.pop_back();
+    if (secret.empty()) return fail(exit_bad_input, "--secret-file " + o.secret_file + " is empty");
+  }
+  auto level = parse_log_level(o.log_level);
+  if (!level) return fail(exit_bad_input, "--log-level: " + level.error());
+  if (auto logged = configure_log(*level, ""); !logged) return fail(exit_failure, logged.error());
+
+  namespace fs = std::filesystem;
+  fs::path dir = o.dir.empty() ? fs::temp_directory_path() /
+                                     ("actorrent-node-" + std::to_string(getpid()))
+                               : fs::path(o.dir);
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) return fail(exit_failure, dir.string() + ": " + ec.message());
+
+  // The signals that end the node are taken by sigwait below, in this thread only; SIGUSR1 is
+  // how the node actor says a controller shut it down.
+  signal(SIGPIPE, SIG_IGN);
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGUSR1);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  actorrent_config cfg;
+  register_node_message_types(cfg);
+  cfg.load<caf::io::middleman>();
+  if (tls) {
+    cfg.load<caf::openssl::manager>();
+    cfg.openssl_certificate = o.tls_cert;
+    cfg.openssl_key = o.tls_key;
+    cfg.openssl_cafile = o.tls_ca;
+  }
+  caf::actor_system system{cfg};
+  node_actor_config nc;
+  nc.secret = secret;
+  nc.dir = fs::absolute(dir);
+  nc.host = host;
+  nc.on_shutdown = [] { kill(getpid(), SIGUSR1); };
+  // The port is known once published: the description is completed by a first message.
+  nc.description = bracketed(nc.host) + " pid " + std::to_string(getpid()) + " " + client_name();
+  auto node = spawn_node(system, nc);
+  auto port = tls ? caf::openssl::publish(node, listen->port, host.c_str(), true)
+                  : system.middleman().publish(node, listen->port, host.c_str(), true);
+  if (!port) {
+    caf::anon_send_exit(node, caf::exit_reason::user_shutdown);
+    return fail(exit_failure, "cannot listen on " + o.listen + ": " + system.render(port.error()));
+  }
+  // Controllers (and `experiment --local`) read the address from this line.
+  std::cout << "node listening on " << bracketed(host) << ":" << *port << std::endl;
+  log_info("node: listening on " + bracketed(host) + ":" + std::to_string(*port) + ", files in " +
+           nc.dir.string() + (tls ? ", TLS" : "") + (secret.empty() ? "" : ", secret required"));
+  int sig = 0;
+  sigwait(&signals, &sig);
+  if (sig != SIGUSR1) log_info("node: signal " + std::to_string(sig) + ": stopping every client");
+  // The node's exit ends its client hosts, each of which stops its session on the way.
+  caf::anon_send_exit(node, caf::exit_reason::user_shutdown);
+  return exit_ok;
+}
+
+}  // namespace actorrent
