@@ -245,7 +245,8 @@ void client::set_rate_limits(std::uint64_t download, std::uint64_t upload) {
 }
 
 void client::set_peer_kills(const std::string& info_hash, std::chrono::milliseconds interval) {
-  if (auto t = torrent_actor(info_hash)) caf::anon_send(t, actorrent::set_peer_kills{interval.count()});
+  if (auto t = torrent_actor(info_hash))
+    caf::anon_send(t, actorrent::set_peer_kills{interval.count()});
 }
 
 }  // namespace actorrent

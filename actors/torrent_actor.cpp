@@ -832,7 +832,8 @@ caf::behavior torrent_behavior(torrent_self* self, torrent_actor_config cfg) {
         schedule_peer_kill(self);
       },
       [=](const set_peer_kills& k) {
-        self->state.kill_interval = std::chrono::milliseconds{std::max<std::int64_t>(0, k.interval_ms)};
+        self->state.kill_interval =
+            std::chrono::milliseconds{std::max<std::int64_t>(0, k.interval_ms)};
         if (self->state.parts.piece_manager) schedule_peer_kill(self);
       },
       [=](get_parts) -> caf::result<torrent_parts> {

@@ -33,6 +33,7 @@ constexpr auto generate_timeout = std::chrono::seconds{600};
 
 struct node_link {
   const experiment_node* spec = nullptr;
+  std::string address;  // HOST:PORT
   caf::actor actor;
   std::string token;
   std::optional<local_node> process;
@@ -87,6 +88,11 @@ std::string utc_now_iso() {
   return buf;
 }
 
+bool is_loopback_address(const std::string& host_port) {
+  return host_port.rfind("127.", 0) == 0 || host_port.rfind("[::1]", 0) == 0 ||
+         host_port.rfind("localhost:", 0) == 0;
+}
+
 std::int64_t unix_ms_now() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -98,20 +104,22 @@ expected<std::string, std::string> read_secret(const experiment_node& n) {
   auto text = read_file(n.secret_file.string(), 4096);
   if (!text) return make_unexpected("node " + n.name + ": secret_file: " + text.error());
   auto s = *text;
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())))
+    s.pop_back();
   return s;
 }
 
 // The client's config keys for its node: its limits and (unless turned on later) its faults,
 // over the group's own keys.
 std::string client_config_json(const client_group& g) {
-  nlohmann::json config = g.config_json.empty() ? nlohmann::json::object()
-                                                 : nlohmann::json::parse(g.config_json);
+  nlohmann::json config =
+      g.config_json.empty() ? nlohmann::json::object() : nlohmann::json::parse(g.config_json);
   if (g.download_limit || g.upload_limit) {
     config["limits"]["download"] = g.download_limit;
     config["limits"]["upload"] = g.upload_limit;
   }
-  if (!g.faults_json.empty() && !g.faults_at_s) config["faults"] = nlohmann::json::parse(g.faults_json);
+  if (!g.faults_json.empty() && !g.faults_at_s)
+    config["faults"] = nlohmann::json::parse(g.faults_json);
   return config.dump();
 }
 
@@ -143,9 +151,7 @@ class experiment_run {
     if (options_.say) options_.say(line);
   }
 
-  double now_s() const {
-    return std::chrono::duration<double>(steady::now() - t0_).count();
-  }
+  double now_s() const { return std::chrono::duration<double>(steady::now() - t0_).count(); }
 
   // Stops what was started before an error ended the experiment early.
   expected<controller_outcome, std::string> fail(const std::string& why) {
@@ -169,6 +175,7 @@ class experiment_run {
         address = started->address;
         link.process = std::move(*started);
       }
+      link.address = address;
       nodes_.push_back(std::move(link));
       auto& l = nodes_.back();
       auto hp = split_host_port(address);
@@ -176,7 +183,8 @@ class experiment_run {
       auto actor = n.tls ? caf::openssl::remote_actor<caf::actor>(system_, hp->host, hp->port)
                          : system_.middleman().remote_actor(hp->host, hp->port);
       if (!actor)
-        return "node " + n.name + " at " + address + ": cannot connect: " + system_.render(actor.error());
+        return "node " + n.name + " at " + address +
+               ": cannot connect: " + system_.render(actor.error());
       l.actor = *actor;
       auto secret = read_secret(n);
       if (!secret) return secret.error();
@@ -206,6 +214,10 @@ class experiment_run {
         announce_url_ = spec_.tracker.url;
         break;
       case experiment_tracker::placement::controller: {
+        for (const auto& l : nodes_)
+          if (!is_loopback_address(l.address))
+            return "tracker: \"controller\" serves on 127.0.0.1, which node " + l.spec->name +
+                   " (" + l.address + ") cannot reach: place the tracker on a node";
         auto t = tracker_host::start("127.0.0.1");
         if (!t) return t.error();
         tracker_ = std::move(*t);
@@ -229,10 +241,10 @@ class experiment_run {
         if (g.role == client_role::seeder && !first_seeder) first_seeder = &g;
       auto& l = nodes_[node_index(first_seeder->node)];
       say("generating " + std::to_string(t.generate_bytes) + " bytes on node " + l.spec->name);
-      auto made = ask<node_torrent>(
-          self_, l.actor,
-          node_generate_torrent{l.token, t.name, t.generate_bytes, t.piece_size, t.seed, announce_url_},
-          generate_timeout);
+      auto made = ask<node_torrent>(self_, l.actor,
+                                    node_generate_torrent{l.token, t.name, t.generate_bytes,
+                                                          t.piece_size, t.seed, announce_url_},
+                                    generate_timeout);
       if (!made) return "node " + l.spec->name + ": generating the torrent: " + made.error();
       torrent_bytes_ = made->torrent;
     } else {
@@ -250,7 +262,8 @@ class experiment_run {
         client_run c;
         c.node = node_index(g.node);
         c.group = &g;
-        c.name = g.node + "/" + to_string(g.role) + "-" + std::to_string(++numbers[g.node + to_string(g.role)]);
+        c.name = g.node + "/" + to_string(g.role) + "-" +
+                 std::to_string(++numbers[g.node + to_string(g.role)]);
         c.last.client = c.name;
         c.last.state = "created";
         auto& l = nodes_[c.node];
@@ -321,7 +334,8 @@ class experiment_run {
         say(format_time(now_s()) + " " + c.name + ": faults on");
         auto& l = nodes_[c.node];
         if (l.lost) break;
-        auto ok = ask<node_ack>(self_, l.actor, node_set_faults{l.token, c.name, c.group->faults_json});
+        auto ok =
+            ask<node_ack>(self_, l.actor, node_set_faults{l.token, c.name, c.group->faults_json});
         if (!ok) failures_.push_back(c.name + ": faults: " + ok.error());
         break;
       }
@@ -340,9 +354,12 @@ class experiment_run {
                              [&](const client_run& c) { return c.name == stat.client; });
       if (it == clients_.end() || it->lost) continue;
       it->last = stat;
-      if (!it->completed_s && stat.completed_unix_ms > 0 && it->group->role == client_role::leecher) {
-        it->completed_s = std::max(0.0, static_cast<double>(stat.completed_unix_ms - t0_unix_ms_) / 1000.0);
-        say(format_time(now_s()) + " " + it->name + " complete at " + format_time(*it->completed_s));
+      if (!it->completed_s && stat.completed_unix_ms > 0 &&
+          it->group->role == client_role::leecher) {
+        it->completed_s =
+            std::max(0.0, static_cast<double>(stat.completed_unix_ms - t0_unix_ms_) / 1000.0);
+        say(format_time(now_s()) + " " + it->name + " complete at " +
+            format_time(*it->completed_s));
       }
     }
     for (auto& l : nodes_)
@@ -373,10 +390,12 @@ class experiment_run {
 
   bool all_done() const {
     bool any_node = false;
-    for (const auto& l : nodes_) any_node = any_node || !l.lost;
+    for (const auto& l : nodes_)
+      any_node = any_node || !l.lost;
     if (!any_node) return true;
     for (const auto& c : clients_)
-      if (c.group->role == client_role::leecher && c.group->must_finish && !c.lost && !c.completed_s)
+      if (c.group->role == client_role::leecher && c.group->must_finish && !c.lost &&
+          !c.completed_s)
         return false;
     return true;
   }
@@ -421,7 +440,8 @@ class experiment_run {
     double next_sample = 0;
     for (;;) {
       const double t = now_s();
-      while (next_event < events_.size() && events_[next_event].at <= t) run_event(events_[next_event++]);
+      while (next_event < events_.size() && events_[next_event].at <= t)
+        run_event(events_[next_event++]);
       if (t >= next_sample) {
         sample(std::floor(t));
         next_sample = std::floor(t) + 1;
@@ -433,10 +453,10 @@ class experiment_run {
       }
       double wake = next_sample;
       if (next_event < events_.size()) wake = std::min(wake, events_[next_event].at);
-      receive_until(t0_ + std::chrono::duration_cast<steady::duration>(std::chrono::duration<double>(wake)));
+      receive_until(
+          t0_ + std::chrono::duration_cast<steady::duration>(std::chrono::duration<double>(wake)));
     }
     duration_s_ = now_s();
-    measured_ = true;
   }
 
   void finish() {
@@ -454,7 +474,8 @@ class experiment_run {
     for (auto& c : clients_) {
       auto& l = nodes_[c.node];
       if (l.lost || c.last.state == "failed") continue;
-      auto ok = ask<node_ack>(self_, l.actor, node_client_control{l.token, c.name, node_client_command::remove});
+      auto ok = ask<node_ack>(self_, l.actor,
+                              node_client_control{l.token, c.name, node_client_command::remove});
       if (!ok) failures_.push_back(c.name + ": removing it: " + ok.error());
     }
     for (auto& l : nodes_) {
@@ -492,15 +513,15 @@ class experiment_run {
       o.lost_at_s = c.lost_at;
       o.final_state = sample_state(c);
       o.error = c.last.error;
-      if (c.last.state == "failed")
-        r.failures.push_back(c.name + ": failed: " + c.last.error);
+      if (c.last.state == "failed") r.failures.push_back(c.name + ": failed: " + c.last.error);
       r.clients.push_back(std::move(o));
     }
     for (const auto& l : nodes_) {
       if (l.lost) r.lost_nodes.push_back({l.spec->name, l.lost_at, l.lost_reason});
       out.node_cpu_s.emplace_back(l.spec->name, l.cpu_s);
     }
-    for (auto& f : failures_) r.failures.push_back(f);
+    for (auto& f : failures_)
+      r.failures.push_back(f);
     out.controller_cpu_s = cpu_seconds_self();
     return out;
   }
@@ -523,7 +544,6 @@ class experiment_run {
   std::vector<std::string> failures_;
   double duration_s_ = 0;
   bool timed_out_ = false;
-  bool measured_ = false;
   bool finished_ = false;
 };
 

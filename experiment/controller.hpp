@@ -25,9 +25,9 @@
 namespace actorrent {
 
 struct controller_options {
-  bool local = false;                       // start the nodes as local processes
-  std::filesystem::path actorrent_exe;      // with `local`: the program to start them with
-  std::filesystem::path work_dir;           // with `local`: where the nodes keep their files
+  bool local = false;                           // start the nodes as local processes
+  std::filesystem::path actorrent_exe;          // with `local`: the program to start them with
+  std::filesystem::path work_dir;               // with `local`: where the nodes keep their files
   std::function<void(const std::string&)> say;  // progress lines for the user (may be empty)
 };
 

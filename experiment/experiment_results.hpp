@@ -41,7 +41,7 @@ struct client_outcome {
   std::int64_t downloaded = 0;
   std::int64_t uploaded = 0;
   std::uint32_t restarts = 0;
-  bool lost = false;        // its node was lost: nothing is known after lost_at_s
+  bool lost = false;  // its node was lost: nothing is known after lost_at_s
   double lost_at_s = 0;
   std::string final_state;  // as client_sample::state
   std::string error;        // why it failed, if it did ("" otherwise)
@@ -59,9 +59,9 @@ struct experiment_results {
   std::string info_hash;  // hex
   std::uint64_t torrent_bytes = 0;
   std::uint32_t torrent_pieces = 0;
-  std::string started_at;  // ISO 8601, UTC
-  double duration_s = 0;   // how long it ran
-  bool timed_out = false;  // it reached the spec's duration_s with leechers unfinished
+  std::string started_at;              // ISO 8601, UTC
+  double duration_s = 0;               // how long it ran
+  bool timed_out = false;              // it reached the spec's duration_s with leechers unfinished
   std::vector<client_sample> samples;  // in time order, then client order
   std::vector<client_outcome> clients;
   std::vector<lost_node> lost_nodes;

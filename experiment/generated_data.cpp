@@ -26,7 +26,8 @@ void generate_bytes(std::uint64_t seed, std::uint64_t offset, unsigned char* out
   std::uint64_t index = offset / 8;
   for (std::size_t done = 0; done < size; ++index) {
     std::uint64_t w = word_at(seed, index);
-    for (int b = 0; b < 8 && done < size; ++b, ++done) out[done] = static_cast<unsigned char>(w >> (8 * b));
+    for (int b = 0; b < 8 && done < size; ++b, ++done)
+      out[done] = static_cast<unsigned char>(w >> (8 * b));
   }
 }
 

@@ -21,7 +21,8 @@ namespace {
 std::string log_tail(const std::filesystem::path& file) {
   std::ifstream in(file);
   std::vector<std::string> lines;
-  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  for (std::string line; std::getline(in, line);)
+    lines.push_back(line);
   std::string out;
   for (std::size_t i = lines.size() > 5 ? lines.size() - 5 : 0; i < lines.size(); ++i)
     out += "\n  " + lines[i];
@@ -41,7 +42,8 @@ expected<local_node, std::string> start_local_node(const std::filesystem::path& 
                                                    const std::filesystem::path& log_file,
                                                    std::chrono::seconds timeout) {
   int out[2];
-  if (pipe2(out, O_CLOEXEC) != 0) return make_unexpected(std::string("pipe: ") + std::strerror(errno));
+  if (pipe2(out, O_CLOEXEC) != 0)
+    return make_unexpected(std::string("pipe: ") + std::strerror(errno));
   const int log_fd = open(log_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (log_fd < 0) {
     close(out[0]);
@@ -51,7 +53,7 @@ expected<local_node, std::string> start_local_node(const std::filesystem::path& 
   const bool v6 = host.find(':') != std::string::npos;
   const std::string listen = (v6 ? "[" + host + "]" : host) + ":0";
   const std::string exe_s = exe.string(), dir_s = dir.string();
-  std::vector<const char*> argv{exe_s.c_str(), "node",         "--listen", listen.c_str(),
+  std::vector<const char*> argv{exe_s.c_str(), "node",        "--listen", listen.c_str(),
                                 "--dir",       dir_s.c_str(), nullptr};
   const pid_t pid = fork();
   if (pid < 0) {
@@ -99,10 +101,10 @@ expected<local_node, std::string> start_local_node(const std::filesystem::path& 
       kill(pid, SIGKILL);
       waitpid(pid, nullptr, 0);
     }
-    return make_unexpected(
-        (exited ? std::string("the node exited before it listened")
-                : "the node did not say where it listens within " + std::to_string(timeout.count()) + " s") +
-        log_tail(log_file));
+    return make_unexpected((exited ? std::string("the node exited before it listened")
+                                   : "the node did not say where it listens within " +
+                                         std::to_string(timeout.count()) + " s") +
+                           log_tail(log_file));
   }
   return node;
 }

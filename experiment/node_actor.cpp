@@ -49,7 +49,8 @@ std::string random_token() {
   std::random_device rd;
   static constexpr char digits[] = "0123456789abcdef";
   std::string out;
-  for (int i = 0; i < 32; ++i) out += digits[rd() % 16];
+  for (int i = 0; i < 32; ++i)
+    out += digits[rd() % 16];
   return out;
 }
 
@@ -73,7 +74,8 @@ std::optional<caf::error> unauthenticated(node_self* self, const std::string& to
   if (self->state.tokens.count(token)) return std::nullopt;
   log_warn("node: refused " + std::string(command) + " from " + sender_name(self) +
            ": not authenticated (no node_hello with the secret)");
-  return node_error(std::string(command) + " refused: not authenticated; say node_hello with the "
+  return node_error(std::string(command) +
+                    " refused: not authenticated; say node_hello with the "
                     "node's secret first");
 }
 
@@ -91,7 +93,8 @@ node_stats stats(node_self* self, const node_actor_config& cfg) {
                     std::chrono::system_clock::now().time_since_epoch())
                     .count();
   out.cpu_s = cpu_seconds();
-  for (const auto& [name, c] : self->state.clients) out.clients.push_back(c.last);
+  for (const auto& [name, c] : self->state.clients)
+    out.clients.push_back(c.last);
   return out;
 }
 
@@ -159,7 +162,8 @@ caf::result<node_ack> spawn_client(node_self* self, const node_actor_config& cfg
   if (!settings) return node_error(s.client + ": " + settings.error());
   std::error_code ec;
   fs::create_directories(settings->download_dir, ec);
-  if (ec) return node_error(s.client + ": " + settings->download_dir.string() + ": " + ec.message());
+  if (ec)
+    return node_error(s.client + ": " + settings->download_dir.string() + ": " + ec.message());
   if (s.seeder && s.generate) {
     if (torrent->files.size() != 1)
       return node_error(s.client + ": generated data is one file, the torrent has several");
@@ -196,14 +200,17 @@ caf::result<node_ack> spawn_client(node_self* self, const node_actor_config& cfg
 // The client's host, or an error naming the client.
 expected<caf::actor, caf::error> host_of(node_self* self, const std::string& client) {
   auto it = self->state.clients.find(client);
-  if (it == self->state.clients.end()) return make_unexpected(node_error(client + ": no such client"));
-  if (!it->second.host) return make_unexpected(node_error(client + ": failed: " + it->second.last.error));
+  if (it == self->state.clients.end())
+    return make_unexpected(node_error(client + ": no such client"));
+  if (!it->second.host)
+    return make_unexpected(node_error(client + ": failed: " + it->second.last.error));
   return it->second.host;
 }
 
 // What node_set_faults may turn on in a running client: the peer kills (the other faults are
 // wired into the disk writers and tracker transports when a session starts).
-expected<std::chrono::milliseconds, std::string> peer_kill_interval(const std::string& faults_json) {
+expected<std::chrono::milliseconds, std::string> peer_kill_interval(
+    const std::string& faults_json) {
   auto parsed =
       parse_client_config("{\"faults\": " + faults_json + "}", "node_set_faults", fs::path{});
   if (!parsed) return make_unexpected(parsed.error());
@@ -284,13 +291,14 @@ caf::actor spawn_node(caf::actor_system& system, node_actor_config config) {
     return {
         [=](const node_hello& h) -> caf::result<node_welcome> {
           if (!same_secret(h.secret, cfg.secret)) {
-            log_warn("node: refused the controller \"" + h.controller + "\" (" +
-                     sender_name(self) + "): wrong secret");
+            log_warn("node: refused the controller \"" + h.controller + "\" (" + sender_name(self) +
+                     "): wrong secret");
             return node_error("refused: wrong secret");
           }
           auto token = random_token();
           self->state.tokens.insert(token);
-          log_info("node: controller \"" + h.controller + "\" accepted (" + sender_name(self) + ")");
+          log_info("node: controller \"" + h.controller + "\" accepted (" + sender_name(self) +
+                   ")");
           return node_welcome{token, cfg.description};
         },
         [=](const node_start_tracker& t) -> caf::result<node_tracker> {
@@ -368,7 +376,8 @@ caf::actor spawn_node(caf::actor_system& system, node_actor_config config) {
           }
           if (!st.subscribers.empty()) {
             auto s = stats(self, cfg);
-            for (const auto& [token, sub] : st.subscribers) self->send(sub, s);
+            for (const auto& [token, sub] : st.subscribers)
+              self->send(sub, s);
           }
           self->delayed_send(self, std::chrono::seconds{1}, node_tick_atom::value);
         },

@@ -110,8 +110,9 @@ void add_experiment_commands(CLI::App& app) {
   cmd->add_option("--tls-ca", node->tls_ca, "the CA that controllers' certificates must chain to");
   cmd->add_option("--secret-file", node->secret_file,
                   "a file with the shared secret controllers must present");
-  cmd->add_option("--dir", node->dir, "where the node keeps its clients' data (default: a new "
-                                      "directory in the temporary directory)");
+  cmd->add_option("--dir", node->dir,
+                  "where the node keeps its clients' data (default: a new "
+                  "directory in the temporary directory)");
   cmd->add_option("--log-level", node->log_level, "trace, debug, info (default), warn, error, off");
   cmd->callback([node] { throw command_result{run_node(*node)}; });
 
@@ -120,8 +121,7 @@ void add_experiment_commands(CLI::App& app) {
   cmd->add_option("spec", exp->spec, "the experiment's spec (JSON; README, Experiments)")
       ->required();
   cmd->add_flag("--local", exp->local, "start the spec's nodes as local processes");
-  cmd->add_option("-o,--output", exp->output,
-                  "results directory (default: results/NAME-UTCTIME)");
+  cmd->add_option("-o,--output", exp->output, "results directory (default: results/NAME-UTCTIME)");
   cmd->callback([exp] { throw command_result{run_experiment_command(*exp)}; });
 }
 

@@ -42,7 +42,8 @@ bool write_text(const fs::path& file, const std::string& text) {
 std::string summary_with_cpu(const controller_outcome& o) {
   auto summary = nlohmann::json::parse(summary_json(o.results));
   summary["cpu_s"]["controller"] = o.controller_cpu_s;
-  for (const auto& [node, cpu] : o.node_cpu_s) summary["cpu_s"]["nodes"][node] = cpu;
+  for (const auto& [node, cpu] : o.node_cpu_s)
+    summary["cpu_s"]["nodes"][node] = cpu;
   return summary.dump(2) + "\n";
 }
 
@@ -57,12 +58,14 @@ int run_experiment_command(const experiment_command_options& options) {
         return fail(exit_bad_input, options.spec + ": nodes: " + n.name +
                                         " has no address (start the nodes with --local, or give "
                                         "each the address of a running `actorrent node`)");
-  const fs::path out =
-      options.output.empty() ? fs::path("results") / (spec->name + "-" + utc_stamp()) : fs::path(options.output);
+  const fs::path out = options.output.empty()
+                           ? fs::path("results") / (spec->name + "-" + utc_stamp())
+                           : fs::path(options.output);
   std::error_code ec;
   fs::create_directories(out, ec);
   if (ec) return fail(exit_failure, out.string() + ": " + ec.message());
-  if (auto logged = configure_log(log_level::warn, ""); !logged) return fail(exit_failure, logged.error());
+  if (auto logged = configure_log(log_level::warn, ""); !logged)
+    return fail(exit_failure, logged.error());
 
   controller_options co;
   co.local = options.local;
@@ -86,8 +89,10 @@ int run_experiment_command(const experiment_command_options& options) {
   std::cout << "experiment " << r.name << ": " << finished << "/" << must
             << " leechers finished in " << r.duration_s << " s";
   if (!r.lost_nodes.empty()) std::cout << "; " << r.lost_nodes.size() << " node(s) lost";
-  for (const auto& name : unfinished_leechers(r)) std::cout << "\n  unfinished: " << name;
-  for (const auto& line : r.failures) std::cout << "\n  failure: " << line;
+  for (const auto& name : unfinished_leechers(r))
+    std::cout << "\n  unfinished: " << name;
+  for (const auto& line : r.failures)
+    std::cout << "\n  failure: " << line;
   std::cout << "\nresults in " << out.string() << " (stats.csv, summary.json, report.html)"
             << std::endl;
   return status;

@@ -60,9 +60,9 @@ int run_node(const node_command_options& o) {
   if (auto logged = configure_log(*level, ""); !logged) return fail(exit_failure, logged.error());
 
   namespace fs = std::filesystem;
-  fs::path dir = o.dir.empty() ? fs::temp_directory_path() /
-                                     ("actorrent-node-" + std::to_string(getpid()))
-                               : fs::path(o.dir);
+  fs::path dir = o.dir.empty()
+                     ? fs::temp_directory_path() / ("actorrent-node-" + std::to_string(getpid()))
+                     : fs::path(o.dir);
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) return fail(exit_failure, dir.string() + ": " + ec.message());

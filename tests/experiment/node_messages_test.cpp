@@ -40,12 +40,13 @@ TEST_CASE("every node message type round-trips through CAF's serializer", "[expe
   auto hello = node_round_trip(sys, node_hello{"s3cret", "ctl pid 1"});
   CHECK((hello.secret == "s3cret" && hello.controller == "ctl pid 1"));
   node_spawn_client s{"tok", "a/leecher-1", R"({"choker":{}})", std::string("d8\0e", 4), true, true,
-                      42, "/data", "http://t/announce"};
+                      42,    "/data",       "http://t/announce"};
   auto s2 = node_round_trip(sys, s);
   CHECK((s2.token == "tok" && s2.client == "a/leecher-1" && s2.config_json == s.config_json));
   CHECK((s2.torrent == s.torrent && s2.seeder && s2.generate && s2.generate_seed == 42));
   CHECK((s2.data_dir == "/data" && s2.announce_url == "http://t/announce"));
-  auto c = node_round_trip(sys, node_client_control{"tok", "b/seeder-1", node_client_command::kill});
+  auto c =
+      node_round_trip(sys, node_client_control{"tok", "b/seeder-1", node_client_command::kill});
   CHECK((c.client == "b/seeder-1" && c.command == node_client_command::kill));
   node_stats st{"n", 1234, 1.5, {{"a/leecher-1", "seeding", 10, 20, 3, 4, 5, 6, 777, "e"}}};
   auto st2 = node_round_trip(sys, st);
@@ -64,7 +65,8 @@ TEST_CASE("generated data depends only on the seed and the offset", "[experiment
   CHECK(other != whole);
   // Not a constant or a short cycle: most bytes differ from their neighbour.
   std::size_t same = 0;
-  for (std::size_t i = 1; i < whole.size(); ++i) same += whole[i] == whole[i - 1];
+  for (std::size_t i = 1; i < whole.size(); ++i)
+    same += whole[i] == whole[i - 1];
   CHECK(same < 64);
 }
 
