@@ -6,18 +6,13 @@
 #include "actors/log.hpp"
 #include "actors/messages.hpp"
 #include "experiment/node_messages.hpp"
+#include "experiment/process_clock.hpp"
 
 namespace actorrent {
 
 namespace {
 
 using poll_atom = caf::atom_constant<caf::atom("poll")>;
-
-std::int64_t unix_ms_now() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 struct client_host_state {
   std::unique_ptr<client> session;

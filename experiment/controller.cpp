@@ -18,6 +18,7 @@
 #include "experiment/local_node.hpp"
 #include "experiment/node_actor.hpp"
 #include "experiment/node_messages.hpp"
+#include "experiment/process_clock.hpp"
 #include "experiment/tracker_host.hpp"
 #include "main/read_file.hpp"
 #include "protocol/host_port.hpp"
@@ -72,13 +73,6 @@ expected<Reply, std::string> ask(caf::scoped_actor& self, const caf::actor& to, 
   return out;
 }
 
-double cpu_seconds_self() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
-         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
-}
-
 std::string utc_now_iso() {
   std::time_t now = std::time(nullptr);
   std::tm tm{};
@@ -91,12 +85,6 @@ std::string utc_now_iso() {
 bool is_loopback_address(const std::string& host_port) {
   return host_port.rfind("127.", 0) == 0 || host_port.rfind("[::1]", 0) == 0 ||
          host_port.rfind("localhost:", 0) == 0;
-}
-
-std::int64_t unix_ms_now() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 expected<std::string, std::string> read_secret(const experiment_node& n) {
@@ -522,7 +510,7 @@ class experiment_run {
     }
     for (auto& f : failures_)
       r.failures.push_back(f);
-    out.controller_cpu_s = cpu_seconds_self();
+    out.controller_cpu_s = process_cpu_seconds();
     return out;
   }
 

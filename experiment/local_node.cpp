@@ -1,4 +1,5 @@
 #include "experiment/local_node.hpp"
+#include "experiment/process_clock.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -27,11 +28,6 @@ std::string log_tail(const std::filesystem::path& file) {
   for (std::size_t i = lines.size() > 5 ? lines.size() - 5 : 0; i < lines.size(); ++i)
     out += "\n  " + lines[i];
   return out.empty() ? "" : " (its log:" + out + ")";
-}
-
-double cpu_of(const rusage& u) {
-  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
-         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
 }
 
 }  // namespace
@@ -139,7 +135,7 @@ std::optional<double> wait_local_node(local_node& node, std::chrono::seconds tim
     std::this_thread::sleep_for(std::chrono::milliseconds{50});
   }
   node.pid = -1;
-  return cpu_of(usage);
+  return cpu_seconds(usage);
 }
 
 }  // namespace actorrent

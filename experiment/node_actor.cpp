@@ -14,6 +14,7 @@
 #include "experiment/client_host.hpp"
 #include "experiment/generated_data.hpp"
 #include "experiment/node_messages.hpp"
+#include "experiment/process_clock.hpp"
 #include "experiment/tracker_host.hpp"
 #include "main/client_config.hpp"
 #include "storage/create_torrent.hpp"
@@ -79,20 +80,11 @@ std::optional<caf::error> unauthenticated(node_self* self, const std::string& to
                     "node's secret first");
 }
 
-double cpu_seconds() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
-         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
-}
-
 node_stats stats(node_self* self, const node_actor_config& cfg) {
   node_stats out;
   out.node = cfg.description;
-  out.unix_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                    std::chrono::system_clock::now().time_since_epoch())
-                    .count();
-  out.cpu_s = cpu_seconds();
+  out.unix_ms = unix_ms_now();
+  out.cpu_s = process_cpu_seconds();
   for (const auto& [name, c] : self->state.clients)
     out.clients.push_back(c.last);
   return out;
