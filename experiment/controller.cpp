@@ -19,6 +19,7 @@
 #include "experiment/node_actor.hpp"
 #include "experiment/node_messages.hpp"
 #include "experiment/process_clock.hpp"
+#include "experiment/secret_file.hpp"
 #include "experiment/tracker_host.hpp"
 #include "main/read_file.hpp"
 #include "protocol/host_port.hpp"
@@ -37,6 +38,7 @@ struct node_link {
   std::string address;  // HOST:PORT
   caf::actor actor;
   std::string token;
+  std::string description;  // the node's own, from node_welcome; names its stats
   std::optional<local_node> process;
   bool lost = false;
   double lost_at = 0;
@@ -73,15 +75,6 @@ expected<Reply, std::string> ask(caf::scoped_actor& self, const caf::actor& to, 
   return out;
 }
 
-std::string utc_now_iso() {
-  std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 bool is_loopback_address(const std::string& host_port) {
   return host_port.rfind("127.", 0) == 0 || host_port.rfind("[::1]", 0) == 0 ||
          host_port.rfind("localhost:", 0) == 0;
@@ -89,12 +82,9 @@ bool is_loopback_address(const std::string& host_port) {
 
 expected<std::string, std::string> read_secret(const experiment_node& n) {
   if (n.secret_file.empty()) return std::string();
-  auto text = read_file(n.secret_file.string(), 4096);
-  if (!text) return make_unexpected("node " + n.name + ": secret_file: " + text.error());
-  auto s = *text;
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())))
-    s.pop_back();
-  return s;
+  auto secret = read_secret_file(n.secret_file);
+  if (!secret) return make_unexpected("node " + n.name + ": secret_file: " + secret.error());
+  return secret;
 }
 
 // The client's config keys for its node: its limits and (unless turned on later) its faults,
@@ -183,6 +173,7 @@ class experiment_run {
           node_hello{*secret, std::string(host) + " pid " + std::to_string(getpid())});
       if (!welcome) return "node " + n.name + " at " + address + ": " + welcome.error();
       l.token = welcome->token;
+      l.description = welcome->node;
       self_->monitor(l.actor);
       say("node " + n.name + ": " + welcome->node);
     }
@@ -351,14 +342,7 @@ class experiment_run {
       }
     }
     for (auto& l : nodes_)
-      if (l.spec->name == node_of_stats(s)) l.cpu_s = s.cpu_s;
-  }
-
-  std::string node_of_stats(const node_stats& s) const {
-    for (const auto& stat : s.clients)
-      for (const auto& c : clients_)
-        if (c.name == stat.client) return nodes_[c.node].spec->name;
-    return {};
+      if (l.description == s.node) l.cpu_s = s.cpu_s;
   }
 
   void on_down(const caf::down_msg& dm) {
@@ -423,7 +407,7 @@ class experiment_run {
   void measure() {
     t0_ = steady::now();
     t0_unix_ms_ = unix_ms_now();
-    started_at_ = utc_now_iso();
+    started_at_ = utc_now_text("%Y-%m-%dT%H:%M:%SZ");
     std::size_t next_event = 0;
     double next_sample = 0;
     for (;;) {

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "main/chart_colour.hpp"
 #include "main/html_escape.hpp"
 
 namespace actorrent {
@@ -71,18 +72,6 @@ double median_of(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   std::size_t n = v.size();
   return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-// Distinct colours for the first clients, then hues spread by the golden angle.
-std::string colour(std::size_t i) {
-  static const char* palette[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd",
-                                  "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f",
-                                  "#393b79", "#ad494a", "#637939", "#e6550d", "#3182bd"};
-  constexpr std::size_t n = sizeof palette / sizeof *palette;
-  if (i < n) return palette[i];
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "hsl(%d,65%%,42%%)", static_cast<int>((i - n) * 137.508) % 360);
-  return buf;
 }
 
 // ---- plots ----------------------------------------------------------------------------------
@@ -315,13 +304,14 @@ void completion_plot(std::string& out, const experiment_results& r,
     std::string dashes = dash_array(raw, strokes);
     std::vector<point> pts = simplify(raw);
     std::string name = html_escape(order[c]);
-    out += "<polyline class=\"client\" data-client=\"" + name + "\" stroke=\"" + colour(c) + "\"";
+    out += "<polyline class=\"client\" data-client=\"" + name + "\" stroke=\"" + chart_colour(c) +
+           "\"";
     if (!dashes.empty()) out += " stroke-dasharray=\"" + dashes + "\"";
     append_points(out, pts);
     out += "><title>" + name + "</title></polyline>\n";
     if (pts.size() == 1 && v.front()->state != "waiting" && v.front()->state != "lost") {
       out += "<circle class=\"point\" cx=\"" + coord(pts[0].x) + "\" cy=\"" + coord(pts[0].y) +
-             "\" r=\"3\" fill=\"" + colour(c) + "\"/>\n";
+             "\" r=\"3\" fill=\"" + chart_colour(c) + "\"/>\n";
     }
   }
   out += "</svg>\n";
@@ -653,7 +643,7 @@ std::string report_html(const experiment_results& r) {
   for (std::size_t i = 0; i < order.size(); ++i) {
     std::string name = html_escape(order[i]);
     out += "<span class=\"legend-item\" data-client=\"" + name +
-           "\"><span class=\"swatch\" style=\"background:" + colour(i) + "\"></span>" + name +
+           "\"><span class=\"swatch\" style=\"background:" + chart_colour(i) + "\"></span>" + name +
            "</span>\n";
   }
   out +=
@@ -691,9 +681,10 @@ std::string report_html(const experiment_results& r) {
         out += " class=\"unfinished\"";
       else if (is_lost)
         out += " class=\"lost\"";
-      out += "><td><span class=\"swatch\" style=\"background:" + colour(colour_index.at(c.client)) +
-             "\"></span>" + html_escape(c.client) + "</td><td>" + to_string(c.role) + "</td><td>" +
-             html_escape(c.node) + "</td><td class=\"num\">";
+      out += "><td><span class=\"swatch\" style=\"background:" +
+             chart_colour(colour_index.at(c.client)) + "\"></span>" + html_escape(c.client) +
+             "</td><td>" + to_string(c.role) + "</td><td>" + html_escape(c.node) +
+             "</td><td class=\"num\">";
       if (c.completed_s)
         out += seconds_text(*c.completed_s);
       else if (c.role == client_role::leecher)

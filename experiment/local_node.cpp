@@ -1,5 +1,6 @@
 #include "experiment/local_node.hpp"
 #include "experiment/process_clock.hpp"
+#include "protocol/host_port.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -46,8 +47,7 @@ expected<local_node, std::string> start_local_node(const std::filesystem::path& 
     close(out[1]);
     return make_unexpected(log_file.string() + ": " + std::strerror(errno));
   }
-  const bool v6 = host.find(':') != std::string::npos;
-  const std::string listen = (v6 ? "[" + host + "]" : host) + ":0";
+  const std::string listen = join_host_port(host, 0);
   const std::string exe_s = exe.string(), dir_s = dir.string();
   std::vector<const char*> argv{exe_s.c_str(), "node",        "--listen", listen.c_str(),
                                 "--dir",       dir_s.c_str(), nullptr};

@@ -6,6 +6,8 @@
 
 #include <chrono>
 #include <cstdint>
+#include <ctime>
+#include <string>
 
 namespace actorrent {
 
@@ -13,6 +15,17 @@ inline std::int64_t unix_ms_now() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
+}
+
+// Now in UTC, formatted by strftime: "%Y-%m-%dT%H:%M:%SZ" for a record, "%Y%m%dT%H%M%SZ" for
+// a directory name.
+inline std::string utc_now_text(const char* format) {
+  std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, format, &tm);
+  return buf;
 }
 
 inline double cpu_seconds(const rusage& u) {

@@ -3,13 +3,13 @@
 #include <boost/asio/post.hpp>
 #include <chrono>
 
+#include "protocol/host_port.hpp"
 #include "tracker/server/tracker_server.hpp"
 
 namespace actorrent {
 
 expected<std::unique_ptr<tracker_host>, std::string> tracker_host::start(const std::string& host) {
-  const bool v6 = host.find(':') != std::string::npos;
-  auto address = server::parse_listen_address((v6 ? "[" + host + "]" : host) + ":0");
+  auto address = server::parse_listen_address(join_host_port(host, 0));
   if (!address) return make_unexpected("tracker address " + host + ": " + address.error());
   server::tracker_server_options options;
   options.http = *address;

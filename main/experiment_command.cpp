@@ -10,6 +10,7 @@
 #include "experiment/controller.hpp"
 #include "experiment/experiment_results.hpp"
 #include "experiment/experiment_spec.hpp"
+#include "experiment/process_clock.hpp"
 #include "main/exit_codes.hpp"
 
 namespace actorrent {
@@ -21,15 +22,6 @@ namespace fs = std::filesystem;
 int fail(int status, const std::string& message) {
   std::cerr << "actorrent experiment: " << message << "\n";
   return status;
-}
-
-std::string utc_stamp() {
-  std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y%m%dT%H%M%SZ", &tm);
-  return buf;
 }
 
 bool write_text(const fs::path& file, const std::string& text) {
@@ -58,9 +50,10 @@ int run_experiment_command(const experiment_command_options& options) {
         return fail(exit_bad_input, options.spec + ": nodes: " + n.name +
                                         " has no address (start the nodes with --local, or give "
                                         "each the address of a running `actorrent node`)");
-  const fs::path out = options.output.empty()
-                           ? fs::path("results") / (spec->name + "-" + utc_stamp())
-                           : fs::path(options.output);
+  const fs::path out =
+      options.output.empty()
+          ? fs::path("results") / (spec->name + "-" + utc_now_text("%Y%m%dT%H%M%SZ"))
+          : fs::path(options.output);
   std::error_code ec;
   fs::create_directories(out, ec);
   if (ec) return fail(exit_failure, out.string() + ": " + ec.message());

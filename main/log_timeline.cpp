@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <numeric>
 
+#include "main/chart_colour.hpp"
 #include "main/html_escape.hpp"
 #include "main/log_format.hpp"
 
@@ -40,18 +41,6 @@ int kind_rank(const std::string& k) {
   for (int i = 0; i < static_cast<int>(sizeof order / sizeof *order); ++i)
     if (k == order[i]) return i;
   return 100;
-}
-
-// Distinct colours for the most frequent types, then hues spread by the golden angle.
-std::string colour(std::size_t i) {
-  static const char* palette[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd",
-                                  "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f",
-                                  "#393b79", "#ad494a", "#637939", "#e6550d", "#3182bd"};
-  constexpr std::size_t n = sizeof palette / sizeof *palette;
-  if (i < n) return palette[i];
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "hsl(%d,65%%,42%%)", static_cast<int>((i - n) * 137.508) % 360);
-  return buf;
 }
 
 // JSON that can sit inside <script>: no "</script>", no "<!--", and no "//" (so not even a
@@ -578,7 +567,7 @@ std::string timeline_builder::html(const std::string& title, const std::vector<s
     type_position[type_order[i]] = i;
     types.push_back({{"name", types_[type_order[i]]},
                      {"count", type_counts_[type_order[i]]},
-                     {"color", colour(i)}});
+                     {"color", chart_colour(i)}});
   }
 
   nlohmann::json msgs = nlohmann::json::array();

@@ -15,8 +15,9 @@
 #include "actors/log.hpp"
 #include "experiment/node_actor.hpp"
 #include "experiment/node_messages.hpp"
+#include "experiment/secret_file.hpp"
 #include "main/exit_codes.hpp"
-#include "main/read_file.hpp"
+#include "protocol/host_port.hpp"
 #include "tracker/server/listen_address.hpp"
 
 namespace actorrent {
@@ -26,10 +27,6 @@ namespace {
 int fail(int status, const std::string& message) {
   std::cerr << "actorrent node: " << message << "\n";
   return status;
-}
-
-std::string bracketed(const std::string& host) {
-  return host.find(':') != std::string::npos ? "[" + host + "]" : host;
 }
 
 }  // namespace
@@ -48,12 +45,9 @@ int run_node(const node_command_options& o) {
                     "--tls-ca, or anyone who reaches the port could control this node");
   std::string secret;
   if (!o.secret_file.empty()) {
-    auto text = read_file(o.secret_file, 4096);
-    if (!text) return fail(exit_bad_input, "--secret-file: " + text.error());
-    secret = *text;
-    while (!secret.empty() && std::isspace(static_cast<unsigned char>(secret.back())))
-      secret.pop_back();
-    if (secret.empty()) return fail(exit_bad_input, "--secret-file " + o.secret_file + " is empty");
+    auto read = read_secret_file(o.secret_file);
+    if (!read) return fail(exit_bad_input, "--secret-file: " + read.error());
+    secret = std::move(*read);
   }
   auto level = parse_log_level(o.log_level);
   if (!level) return fail(exit_bad_input, "--log-level: " + level.error());
@@ -93,7 +87,7 @@ int run_node(const node_command_options& o) {
   nc.host = host;
   nc.on_shutdown = [] { kill(getpid(), SIGUSR1); };
   // The port is known once published: the description is completed by a first message.
-  nc.description = bracketed(nc.host) + " pid " + std::to_string(getpid()) + " " + client_name();
+  nc.description = nc.host + " pid " + std::to_string(getpid()) + " " + client_name();
   auto node = spawn_node(system, nc);
   auto port = tls ? caf::openssl::publish(node, listen->port, host.c_str(), true)
                   : system.middleman().publish(node, listen->port, host.c_str(), true);
@@ -102,9 +96,10 @@ int run_node(const node_command_options& o) {
     return fail(exit_failure, "cannot listen on " + o.listen + ": " + system.render(port.error()));
   }
   // Controllers (and `experiment --local`) read the address from this line.
-  std::cout << "node listening on " << bracketed(host) << ":" << *port << std::endl;
-  log_info("node: listening on " + bracketed(host) + ":" + std::to_string(*port) + ", files in " +
-           nc.dir.string() + (tls ? ", TLS" : "") + (secret.empty() ? "" : ", secret required"));
+  const auto address = join_host_port(host, *port);
+  std::cout << "node listening on " << address << std::endl;
+  log_info("node: listening on " + address + ", files in " + nc.dir.string() +
+           (tls ? ", TLS" : "") + (secret.empty() ? "" : ", secret required"));
   int sig = 0;
   sigwait(&signals, &sig);
   if (sig != SIGUSR1) log_info("node: signal " + std::to_string(sig) + ": stopping every client");

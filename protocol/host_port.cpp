@@ -47,4 +47,10 @@ expected<host_port, std::string> split_host_port(std::string_view text) {
   return host_port{std::string(host), static_cast<std::uint16_t>(value)};
 }
 
+std::string join_host_port(std::string_view host, std::uint16_t port) {
+  const bool v6 = host.find(':') != std::string_view::npos;
+  std::string out = v6 ? "[" + std::string(host) + "]" : std::string(host);
+  return out + ":" + std::to_string(port);
+}
+
 }  // namespace actorrent

@@ -19,4 +19,7 @@ struct host_port {
 // The error quotes the text and says what is wrong with it.
 expected<host_port, std::string> split_host_port(std::string_view text);
 
+// The reverse: "host:port", an IPv6 literal in brackets ("[::1]:0"); any port, 0 included.
+std::string join_host_port(std::string_view host, std::uint16_t port);
+
 }  // namespace actorrent

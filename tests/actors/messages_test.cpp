@@ -4,26 +4,11 @@
 
 #include "actors/actor_setup.hpp"
 #include "actors/messages.hpp"
+#include "tests/support/caf_round_trip.hpp"
 
 using namespace actorrent;
 
-namespace {
-
-// Serialises a value into a CAF message and back, as a remote send would.
-template <class T>
-T round_trip(caf::actor_system& sys, const T& value) {
-  std::vector<char> buf;
-  caf::binary_serializer sink{sys, buf};
-  auto msg = caf::make_message(value);
-  REQUIRE_FALSE(sink(msg));
-  caf::binary_deserializer source{sys, buf};
-  caf::message out;
-  REQUIRE_FALSE(source(out));
-  REQUIRE(out.match_elements<T>());
-  return out.get_as<T>(0);
-}
-
-}  // namespace
+using test::round_trip;
 
 TEST_CASE("every message type round-trips through CAF's serializer", "[messages]") {
   actorrent_config cfg;

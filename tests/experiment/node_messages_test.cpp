@@ -5,24 +5,13 @@
 #include "actors/actor_setup.hpp"
 #include "experiment/generated_data.hpp"
 #include "experiment/node_messages.hpp"
+#include "tests/support/caf_round_trip.hpp"
 
 namespace node_messages_test {
 
 using namespace actorrent;
 
-// Serialises a value into a CAF message and back, as a send to a remote node does.
-template <class T>
-T node_round_trip(caf::actor_system& sys, const T& value) {
-  std::vector<char> buf;
-  caf::binary_serializer sink{sys, buf};
-  auto msg = caf::make_message(value);
-  REQUIRE_FALSE(sink(msg));
-  caf::binary_deserializer source{sys, buf};
-  caf::message out;
-  REQUIRE_FALSE(source(out));
-  REQUIRE(out.match_elements<T>());
-  return out.get_as<T>(0);
-}
+using test::round_trip;
 
 TEST_CASE("every node message type round-trips through CAF's serializer", "[experiment][node]") {
   actorrent_config cfg;
@@ -32,24 +21,23 @@ TEST_CASE("every node message type round-trips through CAF's serializer", "[expe
   // Default values first: every registered type crosses at all.
   for_each_node_message_type([&](auto tag, const char*) {
     using T = typename decltype(tag)::type;
-    node_round_trip(sys, T{});
+    round_trip(sys, T{});
     ++seen;
   });
   CHECK(seen == 17);
   // Then the fields, for the types that carry the experiment's data.
-  auto hello = node_round_trip(sys, node_hello{"s3cret", "ctl pid 1"});
+  auto hello = round_trip(sys, node_hello{"s3cret", "ctl pid 1"});
   CHECK((hello.secret == "s3cret" && hello.controller == "ctl pid 1"));
   node_spawn_client s{"tok", "a/leecher-1", R"({"choker":{}})", std::string("d8\0e", 4), true, true,
                       42,    "/data",       "http://t/announce"};
-  auto s2 = node_round_trip(sys, s);
+  auto s2 = round_trip(sys, s);
   CHECK((s2.token == "tok" && s2.client == "a/leecher-1" && s2.config_json == s.config_json));
   CHECK((s2.torrent == s.torrent && s2.seeder && s2.generate && s2.generate_seed == 42));
   CHECK((s2.data_dir == "/data" && s2.announce_url == "http://t/announce"));
-  auto c =
-      node_round_trip(sys, node_client_control{"tok", "b/seeder-1", node_client_command::kill});
+  auto c = round_trip(sys, node_client_control{"tok", "b/seeder-1", node_client_command::kill});
   CHECK((c.client == "b/seeder-1" && c.command == node_client_command::kill));
   node_stats st{"n", 1234, 1.5, {{"a/leecher-1", "seeding", 10, 20, 3, 4, 5, 6, 777, "e"}}};
-  auto st2 = node_round_trip(sys, st);
+  auto st2 = round_trip(sys, st);
   REQUIRE(st2.clients.size() == 1);
   CHECK((st2.unix_ms == 1234 && st2.cpu_s == 1.5 && st2.clients[0].downloaded == 10));
   CHECK((st2.clients[0].completed_unix_ms == 777 && st2.clients[0].error == "e"));

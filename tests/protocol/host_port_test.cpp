@@ -30,3 +30,12 @@ TEST_CASE("host:port refusals quote the text and say what is wrong", "[host_port
   CHECK(split_host_port(std::string(300, 'a') + ":80").error().find("over 253") !=
         std::string::npos);
 }
+
+TEST_CASE("join_host_port brackets IPv6 literals and takes any port", "[host_port]") {
+  CHECK(join_host_port("127.0.0.1", 0) == "127.0.0.1:0");
+  CHECK(join_host_port("::1", 7000) == "[::1]:7000");
+  CHECK(join_host_port("router.example.org", 6881) == "router.example.org:6881");
+  auto back = split_host_port(join_host_port("2001:db8::7", 6881));
+  REQUIRE(back);
+  CHECK((back->host == "2001:db8::7" && back->port == 6881));
+}
