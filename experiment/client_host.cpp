@@ -112,55 +112,59 @@ caf::result<node_ack> start(host_self* self, const client_host_config& cfg) {
 }  // namespace
 
 caf::actor spawn_client_host(caf::actor_system& system, client_host_config config) {
-  return system.spawn<caf::detached>([cfg = std::move(config)](host_self* self) -> caf::behavior {
-    self->state.stat.client = cfg.name;
-    self->state.stat.state = "created";
-    self->state.stat.pieces_total = cfg.torrent->num_pieces();
-    self->state.download_limit = cfg.settings.download_limit;
-    self->state.upload_limit = cfg.settings.upload_limit;
-    return {
-        [=](const node_client_control& c) -> caf::result<node_ack> {
-          switch (c.command) {
-            case node_client_command::start:
-              return start(self, cfg);
-            case node_client_command::stop:
-              close_session(self, cfg, true);
-              break;
-            case node_client_command::kill:
-              close_session(self, cfg, false);
-              break;
-            case node_client_command::remove:
-              close_session(self, cfg, true);
-              self->send(cfg.node, self->state.stat);
-              self->quit();
-              break;
-          }
-          return node_ack{};
-        },
-        [=](const node_set_limits& l) -> node_ack {
-          auto& st = self->state;
-          st.download_limit = l.download;
-          st.upload_limit = l.upload;
-          if (st.session) st.session->set_rate_limits(l.download, l.upload);
-          return node_ack{};
-        },
-        [=](const set_peer_kills& k) -> node_ack {
-          auto& st = self->state;
-          st.peer_kills = std::chrono::milliseconds{k.interval_ms};
-          if (st.session) st.session->set_peer_kills(st.info_hash, st.peer_kills);
-          return node_ack{};
-        },
-        [=](poll_atom) {
-          auto& st = self->state;
-          if (!st.session) {
-            st.polling = false;
-            return;
-          }
-          poll(self, cfg);
-          self->delayed_send(self, cfg.poll, poll_atom::value);
-        },
-    };
-  });
+  return system.spawn<caf::detached>(
+      [](host_self* self, client_host_config cfg) -> caf::behavior {
+        self->state.stat.client = cfg.name;
+        self->state.stat.state = "created";
+        self->state.stat.pieces_total = cfg.torrent->num_pieces();
+        self->state.download_limit = cfg.settings.download_limit;
+        self->state.upload_limit = cfg.settings.upload_limit;
+        return {
+            [=](const node_client_control& c) -> caf::result<node_ack> {
+              switch (c.command) {
+                case node_client_command::start:
+                  return start(self, cfg);
+                case node_client_command::stop:
+                  close_session(self, cfg, true);
+                  break;
+                case node_client_command::kill:
+                  close_session(self, cfg, false);
+                  break;
+                case node_client_command::remove:
+                  close_session(self, cfg, true);
+                  self->send(cfg.node, self->state.stat);
+                  self->quit();
+                  break;
+              }
+              return node_ack{};
+            },
+            [=](const node_set_limits& l) -> node_ack {
+              auto& st = self->state;
+              st.download_limit = l.download;
+              st.upload_limit = l.upload;
+              if (st.session) st.session->set_rate_limits(l.download, l.upload);
+              return node_ack{};
+            },
+            [=](const set_peer_kills& k) -> node_ack {
+              auto& st = self->state;
+              st.peer_kills = std::chrono::milliseconds{k.interval_ms};
+              if (st.session) st.session->set_peer_kills(st.info_hash, st.peer_kills);
+              return node_ack{};
+            },
+            [=](poll_atom) {
+              auto& st = self->state;
+              if (!st.session) {
+                st.polling = false;
+                return;
+              }
+              poll(self, cfg);
+              self->delayed_send(self, cfg.poll, poll_atom::value);
+            },
+        };
+      },
+      // An argument, not a capture: CAF 0.17 dereferences the empty argument tuple of an actor
+      // function spawned without one (UBSan).
+      std::move(config));
 }
 
 }  // namespace actorrent

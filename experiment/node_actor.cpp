@@ -246,135 +246,139 @@ std::string node_error_text(caf::actor_system& system, const caf::error& e) {
 }
 
 caf::actor spawn_node(caf::actor_system& system, node_actor_config config) {
-  return system.spawn<caf::detached>([cfg = std::move(config)](node_self* self) -> caf::behavior {
-    self->set_down_handler([=](caf::down_msg& dm) {
-      auto& st = self->state;
-      for (auto it = st.clients.begin(); it != st.clients.end(); ++it) {
-        if (it->second.host.address() != dm.source) continue;
-        if (dm.reason && dm.reason != caf::exit_reason::normal && !st.shutting_down) {
-          // Kept, so that controllers see it failed.
-          auto why = self->system().render(dm.reason);
-          log_warn("node: the host of " + it->first + " failed: " + why);
-          it->second.host = nullptr;
-          it->second.last.state = "failed";
-          it->second.last.error = why;
-        } else {
-          st.clients.erase(it);
-        }
-        break;
-      }
-      for (auto it = st.subscribers.begin(); it != st.subscribers.end(); ++it) {
-        if (it->second.address() != dm.source) continue;
-        log_info("node: a controller is gone; removing its clients");
-        remove_clients(self, it->first);
-        st.tokens.erase(it->first);
-        st.subscribers.erase(it);
-        break;
-      }
-      maybe_finish_shutdown(self, cfg);
-    });
-    // The process is ending (a signal): every client host ends too, stopping its session.
-    self->set_exit_handler([=](caf::exit_msg& m) {
-      for (auto& [name, c] : self->state.clients)
-        if (c.host) self->send_exit(c.host, m.reason);
-      self->quit(m.reason);
-    });
-    self->delayed_send(self, std::chrono::seconds{1}, node_tick_atom::value);
-    return {
-        [=](const node_hello& h) -> caf::result<node_welcome> {
-          if (!same_secret(h.secret, cfg.secret)) {
-            log_warn("node: refused the controller \"" + h.controller + "\" (" + sender_name(self) +
-                     "): wrong secret");
-            return node_error("refused: wrong secret");
-          }
-          auto token = random_token();
-          self->state.tokens.insert(token);
-          log_info("node: controller \"" + h.controller + "\" accepted (" + sender_name(self) +
-                   ")");
-          return node_welcome{token, cfg.description};
-        },
-        [=](const node_start_tracker& t) -> caf::result<node_tracker> {
-          if (auto e = unauthenticated(self, t.token, "node_start_tracker")) return *e;
+  return system.spawn<caf::detached>(
+      [](node_self* self, node_actor_config cfg) -> caf::behavior {
+        self->set_down_handler([=](caf::down_msg& dm) {
           auto& st = self->state;
-          if (!st.tracker) {
-            auto started = tracker_host::start(cfg.host);
-            if (!started) return node_error(started.error());
-            st.tracker = std::move(*started);
+          for (auto it = st.clients.begin(); it != st.clients.end(); ++it) {
+            if (it->second.host.address() != dm.source) continue;
+            if (dm.reason && dm.reason != caf::exit_reason::normal && !st.shutting_down) {
+              // Kept, so that controllers see it failed.
+              auto why = self->system().render(dm.reason);
+              log_warn("node: the host of " + it->first + " failed: " + why);
+              it->second.host = nullptr;
+              it->second.last.state = "failed";
+              it->second.last.error = why;
+            } else {
+              st.clients.erase(it);
+            }
+            break;
           }
-          return node_tracker{st.tracker->announce_url()};
-        },
-        [=](const node_generate_torrent& g) -> caf::result<node_torrent> {
-          if (auto e = unauthenticated(self, g.token, "node_generate_torrent")) return *e;
-          return generate_torrent(cfg, g);
-        },
-        [=](const node_spawn_client& s) -> caf::result<node_ack> {
-          if (auto e = unauthenticated(self, s.token, "node_spawn_client")) return *e;
-          return spawn_client(self, cfg, s);
-        },
-        [=](const node_client_control& c) -> caf::result<node_ack> {
-          if (auto e = unauthenticated(self, c.token, "node_client_control")) return *e;
-          auto host = host_of(self, c.client);
-          if (!host) return host.error();
-          self->delegate(*host, c);
-          return caf::delegated<node_ack>{};
-        },
-        [=](const node_set_limits& l) -> caf::result<node_ack> {
-          if (auto e = unauthenticated(self, l.token, "node_set_limits")) return *e;
-          auto host = host_of(self, l.client);
-          if (!host) return host.error();
-          self->delegate(*host, l);
-          return caf::delegated<node_ack>{};
-        },
-        [=](const node_set_faults& f) -> caf::result<node_ack> {
-          if (auto e = unauthenticated(self, f.token, "node_set_faults")) return *e;
-          auto host = host_of(self, f.client);
-          if (!host) return host.error();
-          auto interval = peer_kill_interval(f.faults_json);
-          if (!interval) return node_error(f.client + ": " + interval.error());
-          self->delegate(*host, set_peer_kills{interval->count()});
-          return caf::delegated<node_ack>{};
-        },
-        [=](const node_subscribe& s) -> caf::result<node_ack> {
-          if (auto e = unauthenticated(self, s.token, "node_subscribe")) return *e;
-          if (!s.subscriber) return node_error("node_subscribe: no subscriber");
-          self->state.subscribers[s.token] = s.subscriber;
-          self->monitor(s.subscriber);
-          return node_ack{};
-        },
-        [=](const node_get_stats& g) -> caf::result<node_stats> {
-          if (auto e = unauthenticated(self, g.token, "node_get_stats")) return *e;
-          return stats(self, cfg);
-        },
-        [=](const node_shutdown& s) -> caf::result<node_ack> {
-          if (auto e = unauthenticated(self, s.token, "node_shutdown")) return *e;
-          log_info("node: shutting down (" + sender_name(self) + ")");
-          self->state.shutting_down = true;
-          remove_clients(self, {});
-          // After the answer has left: on_shutdown ends the process.
-          self->delayed_send(self, std::chrono::milliseconds{100}, node_tick_atom::value);
-          return node_ack{};
-        },
-        [=](const node_client_stat& s) {
-          auto it = self->state.clients.find(s.client);
-          if (it != self->state.clients.end()) it->second.last = s;
-        },
-        [=](node_tick_atom) {
-          auto& st = self->state;
-          if (st.shutting_down) {
-            maybe_finish_shutdown(self, cfg);
-            if (!st.clients.empty())
+          for (auto it = st.subscribers.begin(); it != st.subscribers.end(); ++it) {
+            if (it->second.address() != dm.source) continue;
+            log_info("node: a controller is gone; removing its clients");
+            remove_clients(self, it->first);
+            st.tokens.erase(it->first);
+            st.subscribers.erase(it);
+            break;
+          }
+          maybe_finish_shutdown(self, cfg);
+        });
+        // The process is ending (a signal): every client host ends too, stopping its session.
+        self->set_exit_handler([=](caf::exit_msg& m) {
+          for (auto& [name, c] : self->state.clients)
+            if (c.host) self->send_exit(c.host, m.reason);
+          self->quit(m.reason);
+        });
+        self->delayed_send(self, std::chrono::seconds{1}, node_tick_atom::value);
+        return {
+            [=](const node_hello& h) -> caf::result<node_welcome> {
+              if (!same_secret(h.secret, cfg.secret)) {
+                log_warn("node: refused the controller \"" + h.controller + "\" (" +
+                         sender_name(self) + "): wrong secret");
+                return node_error("refused: wrong secret");
+              }
+              auto token = random_token();
+              self->state.tokens.insert(token);
+              log_info("node: controller \"" + h.controller + "\" accepted (" + sender_name(self) +
+                       ")");
+              return node_welcome{token, cfg.description};
+            },
+            [=](const node_start_tracker& t) -> caf::result<node_tracker> {
+              if (auto e = unauthenticated(self, t.token, "node_start_tracker")) return *e;
+              auto& st = self->state;
+              if (!st.tracker) {
+                auto started = tracker_host::start(cfg.host);
+                if (!started) return node_error(started.error());
+                st.tracker = std::move(*started);
+              }
+              return node_tracker{st.tracker->announce_url()};
+            },
+            [=](const node_generate_torrent& g) -> caf::result<node_torrent> {
+              if (auto e = unauthenticated(self, g.token, "node_generate_torrent")) return *e;
+              return generate_torrent(cfg, g);
+            },
+            [=](const node_spawn_client& s) -> caf::result<node_ack> {
+              if (auto e = unauthenticated(self, s.token, "node_spawn_client")) return *e;
+              return spawn_client(self, cfg, s);
+            },
+            [=](const node_client_control& c) -> caf::result<node_ack> {
+              if (auto e = unauthenticated(self, c.token, "node_client_control")) return *e;
+              auto host = host_of(self, c.client);
+              if (!host) return host.error();
+              self->delegate(*host, c);
+              return caf::delegated<node_ack>{};
+            },
+            [=](const node_set_limits& l) -> caf::result<node_ack> {
+              if (auto e = unauthenticated(self, l.token, "node_set_limits")) return *e;
+              auto host = host_of(self, l.client);
+              if (!host) return host.error();
+              self->delegate(*host, l);
+              return caf::delegated<node_ack>{};
+            },
+            [=](const node_set_faults& f) -> caf::result<node_ack> {
+              if (auto e = unauthenticated(self, f.token, "node_set_faults")) return *e;
+              auto host = host_of(self, f.client);
+              if (!host) return host.error();
+              auto interval = peer_kill_interval(f.faults_json);
+              if (!interval) return node_error(f.client + ": " + interval.error());
+              self->delegate(*host, set_peer_kills{interval->count()});
+              return caf::delegated<node_ack>{};
+            },
+            [=](const node_subscribe& s) -> caf::result<node_ack> {
+              if (auto e = unauthenticated(self, s.token, "node_subscribe")) return *e;
+              if (!s.subscriber) return node_error("node_subscribe: no subscriber");
+              self->state.subscribers[s.token] = s.subscriber;
+              self->monitor(s.subscriber);
+              return node_ack{};
+            },
+            [=](const node_get_stats& g) -> caf::result<node_stats> {
+              if (auto e = unauthenticated(self, g.token, "node_get_stats")) return *e;
+              return stats(self, cfg);
+            },
+            [=](const node_shutdown& s) -> caf::result<node_ack> {
+              if (auto e = unauthenticated(self, s.token, "node_shutdown")) return *e;
+              log_info("node: shutting down (" + sender_name(self) + ")");
+              self->state.shutting_down = true;
+              remove_clients(self, {});
+              // After the answer has left: on_shutdown ends the process.
               self->delayed_send(self, std::chrono::milliseconds{100}, node_tick_atom::value);
-            return;
-          }
-          if (!st.subscribers.empty()) {
-            auto s = stats(self, cfg);
-            for (const auto& [token, sub] : st.subscribers)
-              self->send(sub, s);
-          }
-          self->delayed_send(self, std::chrono::seconds{1}, node_tick_atom::value);
-        },
-    };
-  });
+              return node_ack{};
+            },
+            [=](const node_client_stat& s) {
+              auto it = self->state.clients.find(s.client);
+              if (it != self->state.clients.end()) it->second.last = s;
+            },
+            [=](node_tick_atom) {
+              auto& st = self->state;
+              if (st.shutting_down) {
+                maybe_finish_shutdown(self, cfg);
+                if (!st.clients.empty())
+                  self->delayed_send(self, std::chrono::milliseconds{100}, node_tick_atom::value);
+                return;
+              }
+              if (!st.subscribers.empty()) {
+                auto s = stats(self, cfg);
+                for (const auto& [token, sub] : st.subscribers)
+                  self->send(sub, s);
+              }
+              self->delayed_send(self, std::chrono::seconds{1}, node_tick_atom::value);
+            },
+        };
+      },
+      // An argument, not a capture: CAF 0.17 dereferences the empty argument tuple of an actor
+      // function spawned without one (UBSan).
+      std::move(config));
 }
 
 }  // namespace actorrent
