@@ -443,6 +443,13 @@ class experiment_run {
         l.cpu_s = s->cpu_s;
       }
     }
+    // The last second's rows show the end: what the summary reports, so the two agree.
+    if (!samples_.empty()) {
+      const double last = samples_.back().t_s;
+      while (!samples_.empty() && samples_.back().t_s == last)
+        samples_.pop_back();
+      sample(last);
+    }
     for (auto& c : clients_) {
       auto& l = nodes_[c.node];
       if (l.lost || c.last.state == "failed") continue;

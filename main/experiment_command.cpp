@@ -19,7 +19,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-int fail(int status, const std::string& message) {
+int experiment_exit(int status, const std::string& message) {
   std::cerr << "actorrent experiment: " << message << "\n";
   return status;
 }
@@ -43,22 +43,23 @@ std::string summary_with_cpu(const controller_outcome& o) {
 
 int run_experiment_command(const experiment_command_options& options) {
   auto spec = load_experiment_spec(options.spec);
-  if (!spec) return fail(exit_bad_input, spec.error());
+  if (!spec) return experiment_exit(exit_bad_input, spec.error());
   if (!options.local)
     for (const auto& n : spec->nodes)
       if (n.address.empty())
-        return fail(exit_bad_input, options.spec + ": nodes: " + n.name +
-                                        " has no address (start the nodes with --local, or give "
-                                        "each the address of a running `actorrent node`)");
+        return experiment_exit(exit_bad_input,
+                               options.spec + ": nodes: " + n.name +
+                                   " has no address (start the nodes with --local, or give "
+                                   "each the address of a running `actorrent node`)");
   const fs::path out =
       options.output.empty()
           ? fs::path("results") / (spec->name + "-" + utc_now_text("%Y%m%dT%H%M%SZ"))
           : fs::path(options.output);
   std::error_code ec;
   fs::create_directories(out, ec);
-  if (ec) return fail(exit_failure, out.string() + ": " + ec.message());
+  if (ec) return experiment_exit(exit_failure, out.string() + ": " + ec.message());
   if (auto logged = configure_log(log_level::warn, ""); !logged)
-    return fail(exit_failure, logged.error());
+    return experiment_exit(exit_failure, logged.error());
 
   controller_options co;
   co.local = options.local;
@@ -66,12 +67,12 @@ int run_experiment_command(const experiment_command_options& options) {
   co.work_dir = fs::absolute(out);
   co.say = [](const std::string& line) { std::cout << line << std::endl; };
   auto outcome = run_experiment(*spec, co);
-  if (!outcome) return fail(exit_failure, outcome.error());
+  if (!outcome) return experiment_exit(exit_failure, outcome.error());
   const auto& r = outcome->results;
   if (!write_text(out / "stats.csv", stats_csv(r)) ||
       !write_text(out / "summary.json", summary_with_cpu(*outcome)) ||
       !write_text(out / "report.html", report_html(r)))
-    return fail(exit_failure, out.string() + ": cannot write the results");
+    return experiment_exit(exit_failure, out.string() + ": cannot write the results");
   const int status = experiment_exit_code(r);
   std::size_t finished = 0, must = 0;
   for (const auto& c : r.clients) {

@@ -24,7 +24,7 @@ namespace actorrent {
 
 namespace {
 
-int fail(int status, const std::string& message) {
+int node_exit(int status, const std::string& message) {
   std::cerr << "actorrent node: " << message << "\n";
   return status;
 }
@@ -33,25 +33,27 @@ int fail(int status, const std::string& message) {
 
 int run_node(const node_command_options& o) {
   auto listen = server::parse_listen_address(o.listen);
-  if (!listen) return fail(exit_bad_input, "--listen: " + listen.error());
+  if (!listen) return node_exit(exit_bad_input, "--listen: " + listen.error());
   const std::string host = listen->ip.to_string();
   const bool tls = !o.tls_cert.empty() || !o.tls_key.empty() || !o.tls_ca.empty();
   if (tls && (o.tls_cert.empty() || o.tls_key.empty() || o.tls_ca.empty()))
-    return fail(exit_bad_input, "TLS needs all three of --tls-cert, --tls-key and --tls-ca");
+    return node_exit(exit_bad_input, "TLS needs all three of --tls-cert, --tls-key and --tls-ca");
   if (!listen->ip.is_loopback() && !tls && o.secret_file.empty())
-    return fail(exit_bad_input,
-                "--listen " + o.listen +
-                    " is reachable from other hosts: give --secret-file or --tls-cert/--tls-key/"
-                    "--tls-ca, or anyone who reaches the port could control this node");
+    return node_exit(
+        exit_bad_input,
+        "--listen " + o.listen +
+            " is reachable from other hosts: give --secret-file or --tls-cert/--tls-key/"
+            "--tls-ca, or anyone who reaches the port could control this node");
   std::string secret;
   if (!o.secret_file.empty()) {
     auto read = read_secret_file(o.secret_file);
-    if (!read) return fail(exit_bad_input, "--secret-file: " + read.error());
+    if (!read) return node_exit(exit_bad_input, "--secret-file: " + read.error());
     secret = std::move(*read);
   }
   auto level = parse_log_level(o.log_level);
-  if (!level) return fail(exit_bad_input, "--log-level: " + level.error());
-  if (auto logged = configure_log(*level, ""); !logged) return fail(exit_failure, logged.error());
+  if (!level) return node_exit(exit_bad_input, "--log-level: " + level.error());
+  if (auto logged = configure_log(*level, ""); !logged)
+    return node_exit(exit_failure, logged.error());
 
   namespace fs = std::filesystem;
   fs::path dir = o.dir.empty()
@@ -59,7 +61,7 @@ int run_node(const node_command_options& o) {
                      : fs::path(o.dir);
   std::error_code ec;
   fs::create_directories(dir, ec);
-  if (ec) return fail(exit_failure, dir.string() + ": " + ec.message());
+  if (ec) return node_exit(exit_failure, dir.string() + ": " + ec.message());
 
   // The signals that end the node are taken by sigwait below, in this thread only; SIGUSR1 is
   // how the node actor says a controller shut it down.
@@ -93,7 +95,8 @@ int run_node(const node_command_options& o) {
                   : system.middleman().publish(node, listen->port, host.c_str(), true);
   if (!port) {
     caf::anon_send_exit(node, caf::exit_reason::user_shutdown);
-    return fail(exit_failure, "cannot listen on " + o.listen + ": " + system.render(port.error()));
+    return node_exit(exit_failure,
+                     "cannot listen on " + o.listen + ": " + system.render(port.error()));
   }
   // Controllers (and `experiment --local`) read the address from this line.
   const auto address = join_host_port(host, *port);
