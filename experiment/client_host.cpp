@@ -12,7 +12,7 @@ namespace actorrent {
 
 namespace {
 
-using poll_atom = caf::atom_constant<caf::atom("poll")>;
+constexpr auto min_poll_gap = std::chrono::milliseconds{200};
 
 struct client_host_state {
   std::unique_ptr<client> session;
@@ -25,7 +25,7 @@ struct client_host_state {
   std::uint64_t download_limit = 0;
   std::uint64_t upload_limit = 0;
   std::chrono::milliseconds peer_kills{0};
-  bool polling = false;
+  std::chrono::steady_clock::time_point last_poll;
 };
 
 using host_self = caf::stateful_actor<client_host_state>;
@@ -102,10 +102,6 @@ caf::result<node_ack> start(host_self* self, const client_host_config& cfg) {
   if (st.peer_kills.count() > 0) st.session->set_peer_kills(st.info_hash, st.peer_kills);
   st.stat.error.clear();
   poll(self, cfg);
-  if (!st.polling) {
-    st.polling = true;
-    self->delayed_send(self, cfg.poll, poll_atom::value);
-  }
   return node_ack{};
 }
 
@@ -151,14 +147,12 @@ caf::actor spawn_client_host(caf::actor_system& system, client_host_config confi
               if (st.session) st.session->set_peer_kills(st.info_hash, st.peer_kills);
               return node_ack{};
             },
-            [=](poll_atom) {
+            [=](host_poll_atom) {
               auto& st = self->state;
-              if (!st.session) {
-                st.polling = false;
-                return;
-              }
+              const auto now = std::chrono::steady_clock::now();
+              if (!st.session || now - st.last_poll < min_poll_gap) return;
+              st.last_poll = now;
               poll(self, cfg);
-              self->delayed_send(self, cfg.poll, poll_atom::value);
             },
         };
       },

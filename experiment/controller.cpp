@@ -461,6 +461,10 @@ class experiment_run {
       if (!l.process) continue;
       if (!l.lost && l.actor && !l.token.empty())
         ask<node_ack>(self_, l.actor, node_shutdown{l.token}, std::chrono::seconds{10});
+      // Our proxy of the node actor keeps it referenced on the node, whose actor system
+      // waits for it before the process can end: let go of it.
+      if (l.actor) self_->demonitor(l.actor);
+      l.actor = nullptr;
       if (auto cpu = wait_local_node(*l.process, std::chrono::seconds{30})) l.cpu_s = *cpu;
     }
     tracker_.reset();

@@ -24,6 +24,8 @@ namespace actorrent {
 namespace {
 
 using node_tick_atom = caf::atom_constant<caf::atom("node_tick")>;
+// The clients' progress is read this often; stats go to subscribers every fourth time.
+constexpr auto poll_interval = std::chrono::milliseconds{250};
 namespace fs = std::filesystem;
 
 struct hosted_client {
@@ -38,6 +40,7 @@ struct node_state {
   std::map<std::string, caf::actor> subscribers;  // by token
   std::unique_ptr<tracker_host> tracker;
   bool shutting_down = false;
+  unsigned ticks = 0;  // every fourth pushes the stats
 };
 
 using node_self = caf::stateful_actor<node_state>;
@@ -246,7 +249,9 @@ std::string node_error_text(caf::actor_system& system, const caf::error& e) {
 }
 
 caf::actor spawn_node(caf::actor_system& system, node_actor_config config) {
-  return system.spawn<caf::detached>(
+  // Not detached (its timer would keep it alive at shutdown: client_host.hpp); its few
+  // blocking calls (generating data) happen while an experiment is set up.
+  return system.spawn(
       [](node_self* self, node_actor_config cfg) -> caf::behavior {
         self->set_down_handler([=](caf::down_msg& dm) {
           auto& st = self->state;
@@ -280,7 +285,7 @@ caf::actor spawn_node(caf::actor_system& system, node_actor_config config) {
             if (c.host) self->send_exit(c.host, m.reason);
           self->quit(m.reason);
         });
-        self->delayed_send(self, std::chrono::seconds{1}, node_tick_atom::value);
+        self->delayed_send(self, poll_interval, node_tick_atom::value);
         return {
             [=](const node_hello& h) -> caf::result<node_welcome> {
               if (!same_secret(h.secret, cfg.secret)) {
@@ -367,12 +372,14 @@ caf::actor spawn_node(caf::actor_system& system, node_actor_config config) {
                   self->delayed_send(self, std::chrono::milliseconds{100}, node_tick_atom::value);
                 return;
               }
-              if (!st.subscribers.empty()) {
+              for (const auto& [name, c] : st.clients)
+                if (c.host) self->send(c.host, host_poll_atom::value);
+              if (++st.ticks % 4 == 0 && !st.subscribers.empty()) {
                 auto s = stats(self, cfg);
                 for (const auto& [token, sub] : st.subscribers)
                   self->send(sub, s);
               }
-              self->delayed_send(self, std::chrono::seconds{1}, node_tick_atom::value);
+              self->delayed_send(self, poll_interval, node_tick_atom::value);
             },
         };
       },

@@ -106,8 +106,14 @@ int run_node(const node_command_options& o) {
   int sig = 0;
   sigwait(&signals, &sig);
   if (sig != SIGUSR1) log_info("node: signal " + std::to_string(sig) + ": stopping every client");
-  // The node's exit ends its client hosts, each of which stops its session on the way.
+  // The node's exit ends its client hosts, each of which stops its session on the way. The
+  // published port holds the node too: the actor system would wait for it forever.
   caf::anon_send_exit(node, caf::exit_reason::user_shutdown);
+  if (tls)  // (caf/openssl/unpublish.hpp does not compile in 0.17.6: the manager directly)
+    caf::make_function_view(system.openssl_manager().actor_handle())(caf::unpublish_atom::value,
+                                                                     node.address(), *port);
+  else
+    system.middleman().unpublish(node, *port);
   return exit_ok;
 }
 
