@@ -126,6 +126,8 @@ expected<std::unique_ptr<client>, std::string> client::start(session_settings se
   auto sc_rate_limiter =
       spawn_rate_limiter(*c->system_, c->settings_->download_limit, c->settings_->upload_limit);
   sc.rate_limiter = sc_rate_limiter;
+  c->limits_in_force_->set(c->settings_->download_limit, c->settings_->upload_limit);
+  sc.session_limits = c->limits_in_force_;
   c->rate_limiter_ = sc_rate_limiter;
   c->listener_ = listener->actor;
   c->lsd_ = lsd_actor;
@@ -242,6 +244,7 @@ void client::kill() {
 
 void client::set_rate_limits(std::uint64_t download, std::uint64_t upload) {
   caf::anon_send(rate_limiter_, bandwidth_limits{0, download, upload});
+  limits_in_force_->set(download, upload);
 }
 
 void client::set_peer_kills(const std::string& info_hash, std::chrono::milliseconds interval) {

@@ -16,6 +16,7 @@
 
 #include "actors/actor_setup.hpp"
 #include "actors/io_thread.hpp"
+#include "actors/limits_in_force.hpp"
 #include "actors/metadata_fetcher.hpp"
 #include "actors/session_settings.hpp"
 #include "actors/torrent_progress.hpp"
@@ -96,6 +97,7 @@ class client {
   std::shared_ptr<open_file_cache> file_cache_;
   caf::actor session_;
   caf::actor rate_limiter_;
+  std::shared_ptr<limits_in_force> limits_in_force_ = std::make_shared<limits_in_force>();
   caf::actor listener_;
   caf::actor lsd_;  // null when local service discovery is off
   std::uint16_t listen_port_ = 0;

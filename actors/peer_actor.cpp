@@ -203,7 +203,7 @@ void maybe_request(peer_self* self) {
   auto t = now();
   auto wanted = st.pipeline->wanted(st.down.rate(t), t);
   if (wanted == 0) return;
-  if (st.ctx->limit_download) {
+  if (st.ctx->limit_download()) {
     auto allowed = st.download_quota / block_bytes;
     if (allowed < wanted) ask_quota(self, transfer_direction::download);
     wanted = std::min<std::size_t>(wanted, allowed);
@@ -215,7 +215,7 @@ void maybe_request(peer_self* self) {
   auto manager = st.parts.piece_manager;  // replies of a replaced one are dropped
   auto refund = [=](std::size_t used) {
     auto& st = self->state;
-    if (st.ctx->limit_download) st.download_quota += (asked - used) * block_bytes;
+    if (st.ctx->limit_download()) st.download_quota += (asked - used) * block_bytes;
   };
   self->request(st.parts.piece_manager, caf::infinite,
                 pick_request{st.key, asked, choked,
@@ -294,7 +294,7 @@ void pump_uploads(peer_self* self) {
   std::size_t taken = 0;
   while (st.reads_in_flight + taken < max_reads_in_flight && !st.upload_queue.empty()) {
     auto r = st.upload_queue.front();
-    if (st.ctx->limit_upload) {
+    if (st.ctx->limit_upload()) {
       if (st.upload_quota < r.length) {
         ask_quota(self, transfer_direction::upload);
         break;
@@ -335,6 +335,7 @@ void pump_uploads(peer_self* self) {
                   st.requests_guard->on_block_sent();
                   st.conn->send_blocks(std::move(out));
                   st.up.add(bytes, now());
+                  st.ctx->totals->up.fetch_add(bytes, std::memory_order_relaxed);
                   if (st.conn->queued_bytes() >= st.ctx->connection.send_low_water)
                     st.send_backlogged = true;
                 }
@@ -483,6 +484,7 @@ void on_blocks(peer_self* self, peer_blocks_in& in) {
     }
     st.pipeline->on_block_received(t);
     st.down.add(r.length, t);
+    st.ctx->totals->down.fetch_add(r.length, std::memory_order_relaxed);
     out.blocks.push_back(arrived_block{r, std::move(b.data), b.credit});
   }
   self->send(st.parts.piece_manager, std::move(out));

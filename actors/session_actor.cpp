@@ -54,6 +54,7 @@ torrent_added add(session_self* self, const session_actor_config& cfg, torrent_p
   tc.state_dir = cfg.state_dir;
   tc.wanted = std::move(*wanted);
   tc.rate_limiter = cfg.rate_limiter;
+  tc.session_limits = cfg.session_limits;
   tc.dht = cfg.dht;
   tc.torrent_id = ++st.last_torrent_id;
   torrent_slot slot;

@@ -85,6 +85,7 @@ struct torrent_actor_state {
 
   torrent_progress progress;
   std::shared_ptr<torrent_context> ctx;  // once the check is done
+  std::shared_ptr<payload_totals> totals = std::make_shared<payload_totals>();
   caf::actor tracker;
   std::unordered_map<peer_key, peer_entry> peers;
   std::map<caf::actor_addr, peer_key> by_actor;
@@ -152,6 +153,8 @@ void start_check(torrent_self* self, const torrent_actor_config& cfg) {
   };
   self->send(cfg.checker->next(), disk_job{check, me});
 }
+
+void refresh_progress(torrent_self* self);
 
 // Monitors `a` and makes it end with the torrent; names it in the message log.
 caf::actor adopt(torrent_self* self, caf::actor a, const char* kind, std::string peer = {}) {
@@ -319,6 +322,10 @@ void begin_stop(torrent_self* self, const torrent_actor_config& cfg) {
   if (st.failed) st.stop_result.message = "the torrent had failed: " + st.progress.error;
   if (st.tracker && !st.failed) {
     ++st.stop_pending;
+    // The "stopped" announce reports the final totals (BEP 3), not those of the last tick.
+    refresh_progress(self);
+    self->send(st.tracker,
+               tracker_stats{st.progress.uploaded, st.progress.downloaded, st.progress.bytes_left});
     self->request(st.tracker, tracker_stop_deadline, tracker_stop{})
         .then([=](const tracker_stopped&) { finish_stop_step(self); },
               [=](caf::error&) { finish_stop_step(self); });
@@ -521,8 +528,10 @@ void start_parts(torrent_self* self, const torrent_actor_config& cfg, const stor
   ctx->max_incoming_requests = cfg.settings->max_incoming_requests;
   ctx->rate_limiter = cfg.rate_limiter;
   ctx->torrent_id = cfg.torrent_id;
-  ctx->limit_download = cfg.settings->download_limit > 0 || cfg.params.download_limit > 0;
-  ctx->limit_upload = cfg.settings->upload_limit > 0 || cfg.params.upload_limit > 0;
+  ctx->session_limits = cfg.session_limits;
+  ctx->totals = st.totals;
+  ctx->torrent_limits_download = cfg.params.download_limit > 0;
+  ctx->torrent_limits_upload = cfg.params.upload_limit > 0;
   if (cfg.params.download_limit > 0 || cfg.params.upload_limit > 0)
     self->send(cfg.rate_limiter, bandwidth_limits{cfg.torrent_id, cfg.params.download_limit,
                                                   cfg.params.upload_limit});
@@ -645,8 +654,6 @@ void on_report(torrent_self* self, const peer_report& r) {
     p.listen_address = peer_address{p.address.ip, p.address.v6, r.listen_port};
     st.connected_addresses.insert(*p.listen_address);
   }
-  st.progress.downloaded += static_cast<std::int64_t>(r.downloaded);
-  st.progress.uploaded += static_cast<std::int64_t>(r.uploaded);
   if (st.parts.choker)
     self->send(st.parts.choker, choker_rates{r.peer, r.download_rate, r.upload_rate, r.snubbed});
 }
@@ -691,6 +698,9 @@ bool disk_has_room(const torrent_actor_config& cfg, std::int64_t bytes_left) {
 
 void refresh_progress(torrent_self* self) {
   auto& st = self->state;
+  st.progress.downloaded =
+      static_cast<std::int64_t>(st.totals->down.load(std::memory_order_relaxed));
+  st.progress.uploaded = static_cast<std::int64_t>(st.totals->up.load(std::memory_order_relaxed));
   double down = 0;
   double up = 0;
   std::uint32_t peers = 0;

@@ -32,6 +32,7 @@
 
 #include "actors/block_pool.hpp"
 #include "actors/disk_threads.hpp"
+#include "actors/limits_in_force.hpp"
 #include "actors/session_settings.hpp"
 #include "actors/torrent_registry.hpp"
 #include "protocol/sha1.hpp"
@@ -54,8 +55,9 @@ struct torrent_actor_config {
   std::filesystem::path state_dir;
   bitfield wanted;  // pieces of the selected files; empty: all
   caf::actor rate_limiter;
-  caf::actor dht;                // null when the DHT is off
-  std::uint64_t torrent_id = 0;  // unique in the session, not 0
+  std::shared_ptr<const limits_in_force> session_limits;  // null: the session has none
+  caf::actor dht;                                         // null when the DHT is off
+  std::uint64_t torrent_id = 0;                           // unique in the session, not 0
 };
 
 caf::actor spawn_torrent(caf::actor_system& system, torrent_actor_config config);

@@ -74,6 +74,7 @@ void close_session(host_self* self, const client_host_config& cfg, bool graceful
   st.session.reset();
   st.stat.peers = 0;
   st.stat.state = graceful ? "stopped" : "killed";
+  self->send(cfg.node, st.stat);  // no poll follows while there is no session
 }
 
 caf::result<node_ack> start(host_self* self, const client_host_config& cfg) {
@@ -128,7 +129,6 @@ caf::actor spawn_client_host(caf::actor_system& system, client_host_config confi
                   break;
                 case node_client_command::remove:
                   close_session(self, cfg, true);
-                  self->send(cfg.node, self->state.stat);
                   self->quit();
                   break;
               }

@@ -57,12 +57,13 @@ struct client_run {
   std::optional<double> completed_s;
 };
 
-enum class event_kind { start, leave, rejoin, faults };
+enum class event_kind { start, leave, rejoin, faults, limits };
 
 struct event {
   double at = 0;
   event_kind kind = event_kind::start;
   std::size_t client = 0;
+  std::size_t index = 0;  // leave: of the churn period; limits: of the limit change
 };
 
 template <class Reply, class Message>
@@ -271,11 +272,13 @@ class experiment_run {
     for (std::size_t i = 0; i < clients_.size(); ++i) {
       const auto& g = *clients_[i].group;
       events_.push_back({g.start_delay_s, event_kind::start, i});
-      for (const auto& p : g.churn) {
-        events_.push_back({p.leave_s, event_kind::leave, i});
-        if (p.rejoin_s) events_.push_back({*p.rejoin_s, event_kind::rejoin, i});
+      for (std::size_t j = 0; j < g.churn.size(); ++j) {
+        events_.push_back({g.churn[j].leave_s, event_kind::leave, i, j});
+        if (g.churn[j].rejoin_s) events_.push_back({*g.churn[j].rejoin_s, event_kind::rejoin, i});
       }
       if (g.faults_at_s) events_.push_back({*g.faults_at_s, event_kind::faults, i});
+      for (std::size_t j = 0; j < g.limit_changes.size(); ++j)
+        events_.push_back({g.limit_changes[j].at_s, event_kind::limits, i, j});
     }
     std::stable_sort(events_.begin(), events_.end(),
                      [](const event& a, const event& b) { return a.at < b.at; });
@@ -299,11 +302,13 @@ class experiment_run {
         say(format_time(now_s()) + " " + c.name + " starts");
         command(c, node_client_command::start);
         break;
-      case event_kind::leave:
-        say(format_time(now_s()) + " " + c.name + " leaves");
+      case event_kind::leave: {
+        const bool crash = c.group->churn[e.index].crash;
+        say(format_time(now_s()) + " " + c.name + (crash ? " crashes" : " leaves"));
         c.away = true;
-        command(c, node_client_command::stop);
+        command(c, crash ? node_client_command::kill : node_client_command::stop);
         break;
+      }
       case event_kind::rejoin:
         say(format_time(now_s()) + " " + c.name + " rejoins");
         c.away = false;
@@ -318,7 +323,27 @@ class experiment_run {
         if (!ok) failures_.push_back(c.name + ": faults: " + ok.error());
         break;
       }
+      case event_kind::limits: {
+        // The change's limits over those in force before it.
+        const auto& g = *c.group;
+        auto down = g.download_limit, up = g.upload_limit;
+        for (std::size_t j = 0; j <= e.index; ++j) {
+          down = g.limit_changes[j].download_limit.value_or(down);
+          up = g.limit_changes[j].upload_limit.value_or(up);
+        }
+        say(format_time(now_s()) + " " + c.name + ": limits " + kib_s_text(down) + " down, " +
+            kib_s_text(up) + " up");
+        auto& l = nodes_[c.node];
+        if (l.lost) break;
+        auto ok = ask<node_ack>(self_, l.actor, node_set_limits{l.token, c.name, down, up});
+        if (!ok) failures_.push_back(c.name + ": limits: " + ok.error());
+        break;
+      }
     }
+  }
+
+  static std::string kib_s_text(std::uint64_t bytes_per_s) {
+    return bytes_per_s ? std::to_string(bytes_per_s / 1024) + " KiB/s" : std::string("unlimited");
   }
 
   static std::string format_time(double t) {

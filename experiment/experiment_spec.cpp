@@ -326,6 +326,15 @@ problem client_config_problem(const std::string& text, const std::string& path) 
   return join_path(path, message);
 }
 
+// A rate limit given in KiB/s, stored in bytes per second.
+problem read_kib_s(const json& x, const std::string& path, std::uint64_t& bytes_per_s) {
+  auto kib = integer_in(x, 0, max_kib_s);
+  if (!kib)
+    return wrong_value(path, "an integer from 0 to 1073741824 (KiB per second, 0 = unlimited)", x);
+  bytes_per_s = *kib * 1024;
+  return std::nullopt;
+}
+
 problem read_churn(const json& v, const std::string& path, std::vector<churn_period>& churn) {
   if (!v.is_array()) return wrong_value(path, "a list of {\"leave_s\": …, \"rejoin_s\": …}", v);
   for (std::size_t i = 0; i < v.size(); ++i) {
@@ -336,12 +345,53 @@ problem read_churn(const json& v, const std::string& path, std::vector<churn_per
                             [&](const json& x, const std::string& key_path) {
                               return read_seconds(x, key_path, period.leave_s, false);
                             }},
-                           {"rejoin_s", [&](const json& x, const std::string& key_path) {
+                           {"rejoin_s",
+                            [&](const json& x, const std::string& key_path) {
                               return read_optional_seconds(x, key_path, period.rejoin_s);
+                            }},
+                           {"crash", [&](const json& x, const std::string& key_path) -> problem {
+                              if (!x.is_boolean()) return wrong_value(key_path, "true or false", x);
+                              period.crash = x.get<bool>();
+                              return std::nullopt;
                             }}});
     if (p) return p;
     if (!v[i].contains("leave_s")) return missing(at, "leave_s", "when the clients leave");
     churn.push_back(period);
+  }
+  return std::nullopt;
+}
+
+problem read_limit_changes(const json& v, const std::string& path,
+                           std::vector<limit_change>& changes) {
+  if (!v.is_array())
+    return wrong_value(path, "a list of {\"at_s\": …, \"download_kib_s\": …, \"upload_kib_s\": …}",
+                       v);
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    const std::string at = path + "[" + std::to_string(i) + "]";
+    limit_change change;
+    const auto kib_s = [](std::optional<std::uint64_t>& field) {
+      return [&field](const json& x, const std::string& key_path) -> problem {
+        std::uint64_t bytes = 0;
+        if (auto p = read_kib_s(x, key_path, bytes)) return p;
+        field = bytes;
+        return std::nullopt;
+      };
+    };
+    auto p = read_members(v[i], at,
+                          {{"at_s",
+                            [&](const json& x, const std::string& key_path) {
+                              return read_seconds(x, key_path, change.at_s, false);
+                            }},
+                           {"download_kib_s", kib_s(change.download_limit)},
+                           {"upload_kib_s", kib_s(change.upload_limit)}});
+    if (p) return p;
+    if (!v[i].contains("at_s")) return missing(at, "at_s", "when the limits change");
+    if (!change.download_limit && !change.upload_limit)
+      return at + ": nothing to change (give download_kib_s, upload_kib_s or both)";
+    if (!changes.empty() && !(change.at_s > changes.back().at_s))
+      return at + ".at_s: must be after the previous change's (" +
+             number_text(changes.back().at_s) + ")";
+    changes.push_back(change);
   }
   return std::nullopt;
 }
@@ -372,14 +422,7 @@ problem check_churn(const client_group& g, const std::string& path) {
 problem read_group(const json& v, const std::string& path, client_group& g) {
   std::optional<bool> must_finish;
   const auto kib_s = [](std::uint64_t& field) {
-    return [&field](const json& x, const std::string& at) -> problem {
-      auto kib = integer_in(x, 0, max_kib_s);
-      if (!kib)
-        return wrong_value(at, "an integer from 0 to 1073741824 (KiB per second, 0 = unlimited)",
-                           x);
-      field = *kib * 1024;
-      return std::nullopt;
-    };
+    return [&field](const json& x, const std::string& at) { return read_kib_s(x, at, field); };
   };
   auto p = read_members(
       v, path,
@@ -413,6 +456,10 @@ problem read_group(const json& v, const std::string& path, client_group& g) {
           return read_seconds(x, at, g.start_delay_s, false);
         }},
        {"churn", [&](const json& x, const std::string& at) { return read_churn(x, at, g.churn); }},
+       {"limit_changes",
+        [&](const json& x, const std::string& at) {
+          return read_limit_changes(x, at, g.limit_changes);
+        }},
        {"faults",
         [&](const json& x, const std::string& at) -> problem {
           if (!x.is_object())
@@ -505,6 +552,10 @@ problem check_spec(const experiment_spec& s, const json& root) {
     }
     if (g.faults_at_s)
       if (auto p = before_end(s, *g.faults_at_s, path + ".faults_at_s")) return p;
+    for (std::size_t j = 0; j < g.limit_changes.size(); ++j)
+      if (auto p = before_end(s, g.limit_changes[j].at_s,
+                              path + ".limit_changes[" + std::to_string(j) + "].at_s"))
+        return p;
     clients += g.count;
     seeder = seeder || g.role == client_role::seeder;
   }

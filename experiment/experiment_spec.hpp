@@ -60,9 +60,19 @@ struct experiment_tracker {
 
 // One absence of a client: it leaves at `leave_s` (its torrent stops: "stopped" announced,
 // resume data saved) and rejoins at `rejoin_s`, resuming; no rejoin_s: it leaves for good.
+// A crash leaves as a killed process would: no announce, no resume data; the rejoining
+// client checks its data first.
 struct churn_period {
   double leave_s = 0;
   std::optional<double> rejoin_s;
+  bool crash = false;
+};
+
+// The group's limits from `at_s` on; a limit not given stays as it was.
+struct limit_change {
+  double at_s = 0;
+  std::optional<std::uint64_t> download_limit;  // bytes per second, 0 = unlimited
+  std::optional<std::uint64_t> upload_limit;
 };
 
 enum class client_role { seeder, leecher };
@@ -80,7 +90,8 @@ struct client_group {
   std::uint64_t download_limit = 0;  // bytes per second, 0 = unlimited
   std::uint64_t upload_limit = 0;
   double start_delay_s = 0;
-  std::vector<churn_period> churn;  // in order, not overlapping, all after start_delay_s
+  std::vector<churn_period> churn;          // in order, not overlapping, all after start_delay_s
+  std::vector<limit_change> limit_changes;  // in order of at_s
   // The client config's "faults" section, as JSON text ("" = none; checked with the client
   // config's parser when the spec is read); applied from the start, or from faults_at_s when
   // that is set.

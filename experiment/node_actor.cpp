@@ -360,6 +360,8 @@ caf::actor spawn_node(caf::actor_system& system, node_actor_config config) {
               self->delayed_send(self, std::chrono::milliseconds{100}, node_tick_atom::value);
               return node_ack{};
             },
+            // A host's answer to the remove the node sent it (remove_clients): nothing to do.
+            [=](const node_ack&) {},
             [=](const node_client_stat& s) {
               auto it = self->state.clients.find(s.client);
               if (it != self->state.clients.end()) it->second.last = s;

@@ -81,7 +81,8 @@ TEST_CASE("spec: every key of a full spec is read", "[experiment][spec]") {
     "tracker": {"node": "b_2"},
     "groups": [
       {"node": "a", "role": "seeder", "count": 2, "download_kib_s": 10, "upload_kib_s": 20,
-       "start_delay_s": 1.5, "churn": [{"leave_s": 10, "rejoin_s": 20}, {"leave_s": 30.25}],
+       "start_delay_s": 1.5, "churn": [{"leave_s": 10, "rejoin_s": 20, "crash": true}, {"leave_s": 30.25}],
+       "limit_changes": [{"at_s": 4, "download_kib_s": 0}, {"at_s": 8.5, "upload_kib_s": 64}],
        "faults": {"kill_peer_every_ms": 500}, "faults_at_s": 5,
        "config": {"choker": {"upload_slots": 2}}, "must_finish": false},
       {"node": "b_2", "role": "leecher", "count": 1000, "must_finish": true}
@@ -129,8 +130,17 @@ TEST_CASE("spec: every key of a full spec is read", "[experiment][spec]") {
   REQUIRE(g.churn.size() == 2);
   CHECK(g.churn[0].leave_s == 10);
   CHECK(g.churn[0].rejoin_s == 20.0);
+  CHECK(g.churn[0].crash);
   CHECK(g.churn[1].leave_s == 30.25);
   CHECK_FALSE(g.churn[1].rejoin_s);
+  CHECK_FALSE(g.churn[1].crash);
+  REQUIRE(g.limit_changes.size() == 2);
+  CHECK(g.limit_changes[0].at_s == 4);
+  CHECK(g.limit_changes[0].download_limit == std::uint64_t{0});
+  CHECK_FALSE(g.limit_changes[0].upload_limit);
+  CHECK(g.limit_changes[1].at_s == 8.5);
+  CHECK_FALSE(g.limit_changes[1].download_limit);
+  CHECK(g.limit_changes[1].upload_limit == std::uint64_t{64 * 1024});
   CHECK(nlohmann::json::parse(g.faults_json) == nlohmann::json{{"kill_peer_every_ms", 500}});
   CHECK(g.faults_at_s == 5.0);
   CHECK(nlohmann::json::parse(g.config_json) ==
@@ -253,11 +263,14 @@ TEST_CASE("spec: an unknown key lists the known ones", "[experiment][spec]") {
   spec["groups"][0]["delay_s"] = 1;
   CHECK(contains(error_at(spec, "groups[0].delay_s"),
                  "(known: node, role, count, download_kib_s, upload_kib_s, start_delay_s, churn, "
-                 "faults, faults_at_s, config, must_finish)"));
+                 "limit_changes, faults, faults_at_s, config, must_finish)"));
 
   CHECK(contains(error_at(with_leecher({{"churn", {{{"leave_s", 1}, {"rejoin", 2}}}}}),
                           "groups[1].churn[0].rejoin"),
-                 "(known: leave_s, rejoin_s)"));
+                 "(known: leave_s, rejoin_s, crash)"));
+  CHECK(contains(error_at(with_leecher({{"limit_changes", {{{"at_s", 1}, {"download", 2}}}}}),
+                          "groups[1].limit_changes[0].download"),
+                 "(known: at_s, download_kib_s, upload_kib_s)"));
 }
 
 TEST_CASE("spec: wrong types", "[experiment][spec]") {
@@ -509,6 +522,31 @@ TEST_CASE("spec: churn periods are ordered and do not overlap", "[experiment][sp
   CHECK(contains(error_of_text(R"({"nodes": [{"name": "a"}], "torrent": {"generate_mib": 1},
       "groups": [{"node": "a", "role": "seeder", "churn": [{"leave_s": 3}], "start_delay_s": 4}]})"),
                  "groups[0].churn[0].leave_s: must be after start_delay_s (4)"));
+}
+
+TEST_CASE("spec: a crash is true or false; limit changes are ordered and change something",
+          "[experiment][spec]") {
+  error_at(with_leecher({{"churn", json::parse(R"([{"leave_s": 1, "rejoin_s": 2, "crash": 1}])")}}),
+           "groups[1].churn[0].crash");
+  const auto changes = [](const char* list) {
+    return with_leecher({{"limit_changes", json::parse(list)}});
+  };
+  CHECK(parsed(changes(R"([{"at_s": 0, "download_kib_s": 5}, {"at_s": 1, "upload_kib_s": 0}])"))
+            .groups[1]
+            .limit_changes.size() == 2);
+  CHECK(
+      error_of(changes(R"([{"at_s": 3, "download_kib_s": 5}, {"at_s": 3, "upload_kib_s": 1}])")) ==
+      "spec.json: groups[1].limit_changes[1].at_s: must be after the previous change's (3)");
+  CHECK(error_of(changes(R"([{"at_s": 3}])")) ==
+        "spec.json: groups[1].limit_changes[0]: nothing to change (give download_kib_s, "
+        "upload_kib_s or both)");
+  CHECK(contains(error_of(changes(R"([{"download_kib_s": 3}])")),
+                 "spec.json: groups[1].limit_changes[0]: missing key 'at_s'"));
+  error_at(changes(R"([{"at_s": 1, "download_kib_s": -1}])"),
+           "groups[1].limit_changes[0].download_kib_s");
+  error_at(changes(R"({"at_s": 1})"), "groups[1].limit_changes");
+  CHECK(error_of(changes(R"([{"at_s": 120, "upload_kib_s": 1}])")) ==
+        "spec.json: groups[1].limit_changes[0].at_s: 120 is not before duration_s (120)");
 }
 
 TEST_CASE("spec: at least one seeder, at most 10000 clients", "[experiment][spec]") {

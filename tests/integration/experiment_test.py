@@ -12,7 +12,10 @@ Checks:
     both plots and fetches nothing;
   * TLS: a node with --tls-cert/--tls-key/--tls-ca and a controller with the same CA;
   * one node process killed mid-run: the controller reports its clients lost, the rest
-    completes, exit 3, the summary names what was lost;
+    completes, exit 3, the summary names what was lost. The same run drives the commands the
+    other parts do not: a leecher crashes (killed in its node, no "stopped", no resume data)
+    and rejoins, checking its data instead of fetching it again; a limit holds, then is
+    lifted at runtime; peer kills turned on at runtime are seen as restarts;
   * three hosts made as network namespaces joined by veth pairs to a bridge, each node bound
     to its own address: the same swarm completes (skipped, saying why, without root or `ip`).
 Usage: experiment_test.py PATH/TO/actorrent [PART]   (PART: loopback, local_example, tls,
@@ -241,8 +244,13 @@ def test_killed_node(r, binary, tmp):
             os.kill(nodes["c"].proc.pid, signal.SIGKILL)
 
     try:
-        groups = [{"node": "a", "role": "seeder"}, {"node": "a", "role": "leecher"},
-                  {"node": "b", "role": "leecher", "count": 2},
+        groups = [{"node": "a", "role": "seeder"},
+                  {"node": "a", "role": "leecher", "download_kib_s": 1024,
+                   "limit_changes": [{"at_s": 4, "download_kib_s": 0}]},
+                  {"node": "b", "role": "leecher", "download_kib_s": 2048,
+                   "churn": [{"leave_s": 2, "rejoin_s": 4, "crash": True}]},
+                  {"node": "b", "role": "leecher", "download_kib_s": 2048,
+                   "faults": {"kill_peer_every_ms": 1000}, "faults_at_s": 1},
                   {"node": "c", "role": "leecher", "count": 2, "download_kib_s": 512}]
         spec = write_spec(os.path.join(tmp, "killed.json"),
                           [{"name": n, "address": p.address} for n, p in nodes.items()], groups, {"node": "a"})
@@ -250,13 +258,32 @@ def test_killed_node(r, binary, tmp):
         code, output = run_experiment(binary, spec, out, on_line=kill_c)
         r.check(bool(killed), "node c was killed mid-run", output[-1500:])
         r.check(code == 3, "killed node: the experiment ends with exit 3 (a node lost)", f"exit {code}: {output[-1500:]}")
-        summary, _ = load_results(out)
+        summary, rows = load_results(out)
         lost = summary["lost"]
         r.check([n["node"] for n in lost["nodes"]] == ["c"] and sorted(lost["clients"]) == ["c/leecher-1", "c/leecher-2"],
                 "killed node: the summary names node c and its two clients as lost", lost)
         by_name = {c["client"]: c for c in summary["clients"]}
         r.check(all(by_name[n]["finished"] for n in ("a/leecher-1", "b/leecher-1", "b/leecher-2")),
                 "killed node: the other leechers completed", summary["clients"])
+
+        def row(client, t):
+            return next((x for x in rows if x["client"] == client and float(x["t_s"]) == t), None)
+        # a/leecher-1: 1 MiB/s until 4 s, then unlimited.
+        at3 = row("a/leecher-1", 3)
+        r.check(at3 is not None and 0 < int(at3["bytes_down"]) <= 1024 * 1024 * 4.5 and "a/leecher-1: limits unlimited down" in output,
+                "killed node: a limit held (a/leecher-1 under 1 MiB/s for 3 s), then was lifted at 4 s", at3)
+        # b/leecher-1: crashed at 2 s, back at 4 s; what it had written was checked, not fetched again.
+        away = row("b/leecher-1", 3)
+        crashed = by_name["b/leecher-1"]
+        r.check("b/leecher-1 crashes" in output and away is not None and away["state"] == "left"
+                and crashed["downloaded"] < 1.25 * SIZE
+                and filecmp.cmp(client_dir(nodes["a"], "a/seeder-1"), client_dir(nodes["b"], "b/leecher-1"), shallow=False),
+                f"killed node: b/leecher-1 crashed, rejoined and completed with {crashed['downloaded'] / SIZE:.2f} x the data fetched",
+                (away, crashed))
+        # b/leecher-2: its peer actors killed from 1 s on, restarted by supervision.
+        faulted = by_name["b/leecher-2"]
+        r.check("b/leecher-2: faults on" in output and faulted["restarts"] > 0,
+                f"killed node: peer kills turned on at 1 s gave {faulted['restarts']} restarts", faulted)
     finally:
         for n in nodes.values():
             n.stop()
