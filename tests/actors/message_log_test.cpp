@@ -16,6 +16,9 @@
 #include "actors/message_log.hpp"
 #include "actors/messages.hpp"
 
+// Named: the file shares a unity batch with other tests.
+namespace message_log_test {
+
 using namespace actorrent;
 namespace fs = std::filesystem;
 
@@ -273,3 +276,5 @@ TEST_CASE("message log: an unwritable path is an error naming it", "[message_log
   REQUIRE_FALSE(log);
   CHECK(log.error().find("/proc/actorrent-no/such/msgs.jsonl") != std::string::npos);
 }
+
+}  // namespace message_log_test

@@ -14,6 +14,9 @@
 #include "tests/support/running_tracker.hpp"
 #include "tracker/server/tracker_server.hpp"
 
+// Named: the file shares a unity batch with other tests.
+namespace tracker_failure_test {
+
 using namespace actorrent;
 using namespace std::chrono_literals;
 
@@ -315,3 +318,5 @@ TEST_CASE("tracker actor: faults.tracker_corrupt garbles an answer, the parser n
     stop_tracker_actor(torrent, sys, tracker);
   }
 }
+
+}  // namespace tracker_failure_test

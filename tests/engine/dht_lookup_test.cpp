@@ -9,6 +9,9 @@
 #include "engine/dht_lookup.hpp"
 #include "engine/dht_routing_table.hpp"
 
+// Named: the file shares a unity batch with other tests.
+namespace dht_lookup_test {
+
 using namespace actorrent;
 using namespace std::chrono_literals;
 using response_result = dht_lookup::response_result;
@@ -418,3 +421,5 @@ TEST_CASE("get_peers over the simulated network: peers and announce targets", "[
     CHECK(targets[i].token == "tok" + std::to_string(net.index.at(holders[i].address)));
   }
 }
+
+}  // namespace dht_lookup_test

@@ -5,6 +5,9 @@
 
 #include "engine/dht_peer_store.hpp"
 
+// Named: the file shares a unity batch with other tests.
+namespace dht_peer_store_test {
+
 using namespace actorrent;
 using namespace std::chrono_literals;
 using result = dht_peer_store::announce_result;
@@ -116,3 +119,5 @@ TEST_CASE("large swarms are answered with a bounded, varying random subset", "[d
     CHECK(n < 90);
   }
 }
+
+}  // namespace dht_peer_store_test

@@ -7,6 +7,9 @@
 
 #include "engine/dht_routing_table.hpp"
 
+// Named: the file shares a unity batch with other tests.
+namespace dht_routing_table_test {
+
 using namespace actorrent;
 using namespace std::chrono_literals;
 using result = dht_routing_table::insert_result;
@@ -434,3 +437,5 @@ TEST_CASE("load refuses a malformed blob, naming the key and the byte", "[dht_ro
   CHECK(t->size() == 1);
   CHECK(t->find(dht_node_id::from_bytes(std::string(20, 'b'))));
 }
+
+}  // namespace dht_routing_table_test

@@ -5,6 +5,9 @@
 
 #include "engine/dht_tokens.hpp"
 
+// Named: the file shares a unity batch with other tests.
+namespace dht_tokens_test {
+
 using namespace actorrent;
 using namespace std::chrono_literals;
 
@@ -85,3 +88,5 @@ TEST_CASE("tokens differ between requesters and between instances", "[dht_tokens
   dht_tokens big(t0, 6, cfg);
   CHECK(big.issue(ip("1.2.3.4"), t0).size() == 20);
 }
+
+}  // namespace dht_tokens_test

@@ -7,6 +7,9 @@
 #include "protocol/bencode_value.hpp"
 #include "protocol/metainfo.hpp"
 
+// Named: the file shares a unity batch with other tests.
+namespace metadata_download_test {
+
 using namespace actorrent;
 using namespace std::chrono_literals;
 
@@ -291,3 +294,5 @@ TEST_CASE("metadata_download: requests per peer are capped", "[metadata_download
         metadata_piece_status::accepted);
   CHECK(d->next_request(A, t0) == 3u);
 }
+
+}  // namespace metadata_download_test

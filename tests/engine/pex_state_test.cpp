@@ -4,6 +4,9 @@
 
 #include "engine/pex_state.hpp"
 
+// Named: the file shares a unity batch with other tests.
+namespace pex_state_test {
+
 using namespace actorrent;
 using namespace std::chrono_literals;
 
@@ -169,3 +172,5 @@ TEST_CASE("pex_state: incoming messages more often than allowed are ignored", "[
   CHECK_FALSE(s.accept_incoming(t0 + 60s));
   CHECK(s.accept_incoming(t0 + 90s));
 }
+
+}  // namespace pex_state_test

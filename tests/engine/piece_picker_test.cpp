@@ -7,6 +7,9 @@
 
 #include "engine/piece_picker.hpp"
 
+// Named: the file shares a unity batch with other tests.
+namespace piece_picker_test {
+
 using namespace actorrent;
 
 namespace {
@@ -827,3 +830,5 @@ TEST_CASE("piece picker: a piece verified by other means cancels its requests", 
   CHECK(pp.is_complete());
   CHECK(pp.check_invariants() == "");
 }
+
+}  // namespace piece_picker_test

@@ -9,6 +9,9 @@
 
 #include "engine/rate_limiter.hpp"
 
+// Named: the file shares a unity batch with other tests.
+namespace rate_limiter_test {
+
 using namespace actorrent;
 using namespace std::chrono_literals;
 
@@ -242,3 +245,5 @@ TEST_CASE("token_bucket: rate changes settle at the old rate first", "[rate_limi
   b.set_rate(100, t0 + 5s);  // from unlimited: starts full
   CHECK(b.tokens(t0 + 5s) == Approx(50));
 }
+
+}  // namespace rate_limiter_test

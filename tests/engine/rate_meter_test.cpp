@@ -2,6 +2,9 @@
 
 #include "engine/rate_meter.hpp"
 
+// Named: the file shares a unity batch with other tests.
+namespace rate_meter_test {
+
 using namespace actorrent;
 using namespace std::chrono_literals;
 
@@ -96,3 +99,5 @@ TEST_CASE("rate_meter: odd clocks do not break it", "[rate_meter]") {
   CHECK(m.total() == 0);
   CHECK(m.rate(before_epoch + 30s) == 0.0);
 }
+
+}  // namespace rate_meter_test

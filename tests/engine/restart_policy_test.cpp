@@ -5,6 +5,9 @@
 
 #include "engine/restart_policy.hpp"
 
+// Named: the file shares a unity batch with other tests.
+namespace restart_policy_test {
+
 using namespace actorrent;
 using namespace std::chrono_literals;
 
@@ -214,3 +217,5 @@ TEST_CASE("restart_policy: memory is bounded, least recently touched forgotten f
   CHECK(one.size() == 1);
   CHECK(one.consecutive_failures("b") == 1);
 }
+
+}  // namespace restart_policy_test

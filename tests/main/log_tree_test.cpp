@@ -5,6 +5,9 @@
 #include "main/log_tree.hpp"
 #include "tests/main/log_test_util.hpp"
 
+// Named: the file shares a unity batch with other tests.
+namespace log_tree_test {
+
 using namespace actorrent;
 using namespace actorrent::msglog;
 using actorrent::test::actor;
@@ -136,3 +139,5 @@ TEST_CASE("log tree: a supervisor never seen spawned, a terminated parent with l
   t.add(test::parse(event_line(t0 + 3, "spawned", session, {{"parent", p10}})));
   CHECK_FALSE(text(t, true).empty());
 }
+
+}  // namespace log_tree_test

@@ -5,6 +5,9 @@
 
 #include "protocol/krpc.hpp"
 
+// Named: the file shares a unity batch with other tests.
+namespace krpc_test {
+
 using namespace actorrent;
 
 namespace {
@@ -449,3 +452,5 @@ TEST_CASE("random corruption never crashes and errors stay within the datagram",
   }
   CHECK(decoded > 0);
 }
+
+}  // namespace krpc_test

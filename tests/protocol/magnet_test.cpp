@@ -4,6 +4,9 @@
 
 #include "protocol/magnet.hpp"
 
+// Named: the file shares a unity batch with other tests.
+namespace magnet_test {
+
 using namespace actorrent;
 
 namespace {
@@ -183,3 +186,5 @@ TEST_CASE("magnet to_string round-trips", "[magnet]") {
   CHECK(*parsed == m);
   CHECK(to_string(*parsed) == uri);
 }
+
+}  // namespace magnet_test

@@ -4,6 +4,9 @@
 
 #include "protocol/ut_metadata.hpp"
 
+// Named: the file shares a unity batch with other tests.
+namespace ut_metadata_test {
+
 using namespace actorrent;
 using namespace std::string_literals;
 
@@ -184,3 +187,5 @@ TEST_CASE("ut_metadata: data size checks", "[ut_metadata]") {
   CHECK(error_of("d8:msg_typei1e5:piecei0e10:total_sizei100ee" + full) ==
         "ut_metadata: data: piece 0 carries 16384 bytes, expected 100 at byte 43");
 }
+
+}  // namespace ut_metadata_test

@@ -4,6 +4,9 @@
 
 #include "protocol/ut_pex.hpp"
 
+// Named: the file shares a unity batch with other tests.
+namespace ut_pex_test {
+
 using namespace actorrent;
 using namespace std::string_literals;
 
@@ -188,3 +191,5 @@ TEST_CASE("ut_pex: at most 50 added and 50 dropped kept, the rest counted", "[ut
   CHECK(small->peers.dropped.empty());
   CHECK(small->ignored_dropped == 3);
 }
+
+}  // namespace ut_pex_test

@@ -6,15 +6,20 @@
 
 #include "protocol/wire_message.hpp"
 
-using namespace actorrent;
-namespace w = actorrent::wire;
-
 namespace Catch {
 template <>
-struct StringMaker<w::message> {
-  static std::string convert(const w::message& m) { return w::to_string(m); }
+struct StringMaker<actorrent::wire::message> {
+  static std::string convert(const actorrent::wire::message& m) {
+    return actorrent::wire::to_string(m);
+  }
 };
 }  // namespace Catch
+
+// Named: the file shares a unity batch with other tests.
+namespace wire_message_test {
+
+using namespace actorrent;
+namespace w = actorrent::wire;
 
 namespace {
 
@@ -212,3 +217,5 @@ TEST_CASE("to_string describes messages for logs", "[wire]") {
   CHECK(w::to_string(w::extended{0, "de"}) == "extended 0 (2 bytes)");
   CHECK(w::to_string(w::unknown{42, "abc"}) == "unknown id 42 (3 bytes)");
 }
+
+}  // namespace wire_message_test

@@ -5,6 +5,9 @@
 
 #include "storage/piece_hasher.hpp"
 
+// Named: the file shares a unity batch with other tests.
+namespace piece_hasher_test {
+
 using namespace actorrent;
 
 namespace {
@@ -84,3 +87,5 @@ TEST_CASE("hash_pieces stops when cancelled", "[hasher]") {
   REQUIRE(r.failure);
   CHECK(*r.failure == "cancelled");
 }
+
+}  // namespace piece_hasher_test

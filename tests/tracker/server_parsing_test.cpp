@@ -9,6 +9,9 @@
 #include "tracker/server/tracker_config.hpp"
 #include "tracker/server/tracker_response.hpp"
 
+// Named: the file shares a unity batch with other tests.
+namespace server_parsing_test {
+
 using namespace actorrent;
 using namespace actorrent::server;
 using namespace std::chrono_literals;
@@ -264,3 +267,5 @@ TEST_CASE("connection ids: valid for the issuing IP address for at least two min
   CHECK_FALSE(ids.valid(id ^ 1, client, t));
   CHECK_FALSE(connection_ids(siphash_key{3, 4}).valid(id, client, t));
 }
+
+}  // namespace server_parsing_test

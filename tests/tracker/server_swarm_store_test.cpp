@@ -4,6 +4,9 @@
 
 #include "tracker/server/swarm_store.hpp"
 
+// Named: the file shares a unity batch with other tests.
+namespace server_swarm_store_test {
+
 using namespace actorrent;
 using namespace actorrent::server;
 using namespace std::chrono_literals;
@@ -414,3 +417,5 @@ TEST_CASE("swarm store: scrape of all swarms is capped", "[tracker_server]") {
     REQUIRE(store.announce(input(hash_of(s), 1), t0));
   CHECK(store.scrape_all(t0).size() == 3);
 }
+
+}  // namespace server_swarm_store_test

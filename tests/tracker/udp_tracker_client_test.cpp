@@ -27,6 +27,9 @@
 #include "tracker/udp_tracker_client.hpp"
 #include "tracker/udp_tracker_protocol.hpp"
 
+// Named: the file shares a unity batch with other tests.
+namespace udp_tracker_client_test {
+
 using namespace actorrent;
 using namespace actorrent::udp_tracker;
 using namespace std::chrono_literals;
@@ -672,3 +675,5 @@ TEST_CASE("udp client: fault injection loses answers (retransmission, timeout) o
   REQUIRE(*fine);
   CHECK((*fine)->peers == tracker.peers);
 }
+
+}  // namespace udp_tracker_client_test

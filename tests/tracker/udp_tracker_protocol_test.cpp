@@ -4,6 +4,9 @@
 
 #include "tracker/udp_tracker_protocol.hpp"
 
+// Named: the file shares a unity batch with other tests.
+namespace udp_tracker_protocol_test {
+
 using namespace actorrent;
 using namespace actorrent::udp_tracker;
 
@@ -431,3 +434,5 @@ TEST_CASE("udp codec: every truncation and single-byte corruption is handled", "
   }
   CHECK(decoded > 0);
 }
+
+}  // namespace udp_tracker_protocol_test

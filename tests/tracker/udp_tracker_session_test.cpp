@@ -5,6 +5,9 @@
 
 #include "tracker/udp_tracker_session.hpp"
 
+// Named: the file shares a unity batch with other tests.
+namespace udp_tracker_session_test {
+
 using namespace actorrent;
 using namespace actorrent::udp_tracker;
 using namespace std::chrono_literals;
@@ -521,3 +524,5 @@ TEST_CASE("udp session: transaction ids differ between sessions and requests", "
   std::sort(seen.begin(), seen.end());
   CHECK(std::adjacent_find(seen.begin(), seen.end()) == seen.end());
 }
+
+}  // namespace udp_tracker_session_test
