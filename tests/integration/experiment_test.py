@@ -10,7 +10,8 @@ Checks:
     a node listening beyond loopback without a secret or TLS refuses to start;
   * examples/experiment-local.json runs with --local in under two minutes; its report has
     both plots and fetches nothing;
-  * TLS: a node with --tls-cert/--tls-key/--tls-ca and a controller with the same CA;
+  * TLS: a node with --tls-cert/--tls-key/--tls-ca and a controller with the same CA; the
+    torrent an existing multi-file one made by mktorrent, its data in a directory on the node;
   * one node process killed mid-run: the controller reports its clients lost, the rest
     completes, exit 3, the summary names what was lost. The same run drives the commands the
     other parts do not: a leecher crashes (killed in its node, no "stopped", no resume data)
@@ -62,9 +63,9 @@ class node_process:
         self.err.close()
 
 
-def write_spec(path, nodes, groups, tracker, duration=90):
+def write_spec(path, nodes, groups, tracker, duration=90, torrent=None):
     spec = {"name": "test", "duration_s": duration, "nodes": nodes,
-            "torrent": {"generate_mib": MIB, "piece_kib": 64, "seed": 7},
+            "torrent": torrent or {"generate_mib": MIB, "piece_kib": 64, "seed": 7},
             "tracker": tracker, "groups": groups}
     with open(path, "w") as f:
         json.dump(spec, f, indent=1)
@@ -219,10 +220,25 @@ def test_tls(r, binary, tmp):
     try:
         r.check(bool(node.address), "a TLS node listens", node.log_text())
         tls = {"ca": certs["ca"], "cert": certs["controller"][0], "key": certs["controller"][1]}
+        # An existing torrent by another creator: three files, none a multiple of a piece.
+        album = os.path.join(tmp, "src", "album")
+        os.makedirs(album)
+        for name, size in (("one.bin", 3000000), ("two.bin", 1500001), ("three.txt", 700001)):
+            with open(os.path.join(album, name), "wb") as f:
+                f.write(os.urandom(size))
+        torrent = os.path.join(tmp, "album.torrent")
+        subprocess.run(["mktorrent", "-l", "16", "-a", "http://127.0.0.1:1/announce", "-o", torrent, album],
+                       check=True, capture_output=True, timeout=60)
         spec = write_spec(os.path.join(tmp, "tls.json"), [{"name": "t", "address": node.address, "tls": tls}],
-                          [{"node": "t", "role": "seeder"}, {"node": "t", "role": "leecher", "count": 2}], {"node": "t"})
+                          [{"node": "t", "role": "seeder"}, {"node": "t", "role": "leecher", "count": 2}], {"node": "t"},
+                          torrent={"file": torrent, "data_dir": os.path.join(tmp, "src")})
         code, output = run_experiment(binary, spec, os.path.join(tmp, "out-tls"), timeout=90)
         r.check(code == 0, "TLS: the controller drives the node, both leechers complete", output[-1500:])
+        copies = [os.path.join(node.dir, "clients", "t_leecher-" + n, "data", "album") for n in "12"]
+        same = [filecmp.dircmp(album, c) for c in copies]
+        r.check(all(os.path.isdir(c) for c in copies) and all(not (d.left_only or d.right_only or d.diff_files) for d in same)
+                and all(filecmp.cmp(os.path.join(album, f), os.path.join(c, f), shallow=False) for c in copies for f in os.listdir(album)),
+                "TLS: an existing mktorrent torrent (3 files) seeded from its data directory; both copies identical", copies)
         # A plain (non-TLS) controller cannot talk to it.
         spec = write_spec(os.path.join(tmp, "plain.json"), [{"name": "t", "address": node.address}],
                           [{"node": "t", "role": "seeder"}, {"node": "t", "role": "leecher"}], {"node": "t"})
