@@ -13,6 +13,8 @@ scripts/setup.sh release
 bin=${ACTORRENT:-build/release/main/actorrent}
 work=${DEMO_DIR:-$(mktemp -d /tmp/actorrent-demo.XXXXXX)}
 echo "demo: working in $work"
+# Resume data goes to the demo's own directory, not to ~/.local/state.
+export XDG_STATE_HOME=$work/state
 start=$(date +%s.%N)
 
 pids=()

@@ -2,6 +2,7 @@
 
 Every process started here is stopped by PID (never by name); every wait is bounded.
 """
+import atexit
 import json
 import os
 import re
@@ -10,9 +11,16 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 
 SKIP = 77
+
+# The clients' default state directory ($XDG_STATE_HOME/actorrent) is the test's own: no test
+# writes under the user's home, or finds resume data an earlier run left there.
+_state_home = tempfile.mkdtemp(prefix="actorrent-test-state-")
+os.environ["XDG_STATE_HOME"] = _state_home
+atexit.register(shutil.rmtree, _state_home, True)
 
 
 def skip(reason):
