@@ -80,6 +80,8 @@ void for_each_message_type(F&& f) {
   f(message_type_tag<std::vector<restart_stat>>{}, "std::vector<restart_stat>");
   f(message_type_tag<peer_report>{}, "peer_report");
   f(message_type_tag<peer_gone>{}, "peer_gone");
+  f(message_type_tag<peer_identified>{}, "peer_identified");
+  f(message_type_tag<peer_duplicate>{}, "peer_duplicate");
   f(message_type_tag<pex_peers_request>{}, "pex_peers_request");
   f(message_type_tag<pex_peers>{}, "pex_peers");
   f(message_type_tag<lsd_announce_in>{}, "lsd_announce_in");

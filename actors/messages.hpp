@@ -708,6 +708,29 @@ typename Inspector::result_type inspect(Inspector& f, peer_report& x) {
            field("snubbed"), x.snubbed, field("seed"), x.seed, field("listen_port"), x.listen_port);
 }
 
+// The remote's peer id, from its handshake. The torrent keeps one connection per remote
+// client: two clients that dial each other at the same moment would otherwise hold two.
+struct peer_identified {
+  std::uint64_t peer = 0;
+  sha1_hash peer_id;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, peer_identified& x) {
+  return f(caf::meta::type_name("peer_identified"), field("peer"), x.peer, field("peer_id"),
+           x.peer_id);
+}
+
+// torrent → peer: close, normally; another connection to the same client is kept.
+struct peer_duplicate {
+  std::string reason;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, peer_duplicate& x) {
+  return f(caf::meta::type_name("peer_duplicate"), field("reason"), x.reason);
+}
+
 // A peer actor ended (sent by the torrent, which monitors it): forget its pieces and
 // requests.
 struct peer_gone {

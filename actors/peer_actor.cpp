@@ -649,6 +649,7 @@ void on_handshake(peer_self* self, const peer_handshake_done& h) {
          ",\"extensions\":" + (h.extension_protocol ? "true" : "false") + "}";
     log_wire(self, "in", "handshake", f);
   }
+  self->send(st.ctx->torrent_actor, peer_identified{st.key, h.peer_id});
   if (st.has_parts) register_peer(self, false);
 }
 
@@ -802,6 +803,8 @@ caf::behavior peer_behavior(peer_self* self, std::shared_ptr<const torrent_conte
       [=](const set_choke& c) { apply_choke(self, c.choke); },
       [=](torrent_parts& p) { on_parts(self, std::move(p)); },
       [=](const peer_ban& b) { end(self, peer_exit::banned, b.reason); },
+      // The torrent keeps another connection to this client (it logs why).
+      [=](const peer_duplicate&) { end_normally(self); },
       [=](tick_atom) { tick(self); },
   };
 }

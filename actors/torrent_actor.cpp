@@ -78,6 +78,7 @@ struct peer_entry {
   // Where an incoming peer accepts connections, once its extension handshake told us: it
   // keeps PEX from making us dial a peer we are already connected to.
   std::optional<peer_address> listen_address;
+  std::optional<sha1_hash> peer_id;  // once its handshake is done
 };
 
 struct torrent_actor_state {
@@ -89,6 +90,7 @@ struct torrent_actor_state {
   caf::actor tracker;
   std::unordered_map<peer_key, peer_entry> peers;
   std::map<caf::actor_addr, peer_key> by_actor;
+  std::map<sha1_hash, peer_key> by_peer_id;  // one connection per remote client
   std::set<peer_address> connected_addresses;
   std::deque<peer_address> candidates;
   std::set<peer_address> dropped;  // violations, bans, ourselves: never again
@@ -196,7 +198,7 @@ void connect_more(torrent_self* self, const torrent_actor_config& cfg) {
       st.reconnecting.erase(r);
     }
     st.by_actor[actor.address()] = key;
-    st.peers[key] = peer_entry{address, actor, true, true, false, {}, std::nullopt};
+    st.peers[key] = peer_entry{address, actor, true, true, false, {}, std::nullopt, std::nullopt};
     st.connected_addresses.insert(address);
     ++st.connected_count;
   }
@@ -597,6 +599,10 @@ void peer_down(torrent_self* self, const torrent_actor_config& cfg, const caf::d
   --st.connected_count;
   st.connected_addresses.erase(entry.address);
   if (entry.listen_address) st.connected_addresses.erase(*entry.listen_address);
+  if (entry.peer_id) {
+    auto id = st.by_peer_id.find(*entry.peer_id);
+    if (id != st.by_peer_id.end() && id->second == key) st.by_peer_id.erase(id);
+  }
   if (entry.counted) cfg.registry->release_connection();
   if (st.parts.piece_manager) {
     self->send(st.parts.piece_manager, peer_gone{key});
@@ -638,6 +644,37 @@ void peer_down(torrent_self* self, const torrent_actor_config& cfg, const caf::d
     }
   }
   connect_more(self, cfg);
+}
+
+// A second connection to a client we are connected to is closed. When the two go opposite
+// ways (both clients dialled at once), both clients must close the same one, or each closes
+// a different one and none is left: the connection kept is the one dialled by the client
+// with the lower peer id. Two the same way: the newer one goes.
+void on_identified(torrent_self* self, const torrent_actor_config& cfg, const peer_identified& p) {
+  auto& st = self->state;
+  auto it = st.peers.find(p.peer);
+  if (it == st.peers.end()) return;
+  auto [slot, fresh] = st.by_peer_id.emplace(p.peer_id, p.peer);
+  auto other = fresh ? st.peers.end() : st.peers.find(slot->second);
+  if (other == st.peers.end() || other == it) {
+    slot->second = p.peer;
+    it->second.peer_id = p.peer_id;
+    return;
+  }
+  auto& newer = it->second;
+  const bool we_dial_the_kept_one = cfg.peer_id < p.peer_id;
+  const bool close_newer =
+      newer.outgoing == other->second.outgoing || newer.outgoing != we_dial_the_kept_one;
+  auto& closed = close_newer ? newer : other->second;
+  if (!close_newer) {
+    slot->second = p.peer;
+    newer.peer_id = p.peer_id;
+  }
+  peer_duplicate why{"a second connection to the client at " +
+                     (close_newer ? other->second : newer).address.to_string() + " (" +
+                     (closed.outgoing ? "ours" : "theirs") + " closed)"};
+  if (log_enabled(log_level::debug)) log_debug(st.progress.name + ": " + why.reason);
+  self->send(closed.actor, std::move(why));
 }
 
 void on_report(torrent_self* self, const peer_report& r) {
@@ -783,13 +820,15 @@ caf::behavior torrent_behavior(torrent_self* self, torrent_actor_config cfg) {
         bool refuse = st.stopping || st.failed ||
                       st.connected_count >= cfg.settings->max_connections_per_torrent ||
                       st.dropped.count(j.address);
-        st.peers[j.peer] = peer_entry{j.address, j.actor, false, true, false, {}, std::nullopt};
+        st.peers[j.peer] =
+            peer_entry{j.address, j.actor, false, true, false, {}, std::nullopt, std::nullopt};
         ++st.connected_count;
         if (refuse) return join_answer{false, "connection limit of the torrent reached", {}};
         st.connected_addresses.insert(j.address);
         return join_answer{true, {}, st.parts};
       },
       [=](const peer_report& r) { on_report(self, r); },
+      [=](const peer_identified& p) { on_identified(self, cfg, p); },
       [=](const pex_peers_request& r) { return peers_to_share(self->state, r.peer); },
       [=](const piece_verified& v) {
         auto& st = self->state;

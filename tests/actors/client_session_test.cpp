@@ -248,3 +248,51 @@ TEST_CASE("a seed saves its resume data after its check, and no stop rewrites it
   CHECK_FALSE(state.rechecked);
   CHECK(state.verified.all());
 }
+
+TEST_CASE("two clients that dial each other at once keep one connection between them",
+          "[client][session]") {
+  temp_dir tmp;
+  auto torrent = make_torrent(tmp.path / "src");
+  auto seeder_settings = loopback_settings(tmp.path / "src", tmp.path / "state-a");
+  auto leecher_settings = loopback_settings(tmp.path / "dst", tmp.path / "state-b");
+  leecher_settings.download_limit = 512 * 1024;  // the transfer lasts a few seconds
+  auto seeder = client::start(seeder_settings);
+  auto leecher = client::start(leecher_settings);
+  REQUIRE(seeder);
+  REQUIRE(leecher);
+  // Each told of the other at the same moment: both dial, and two connections come up, one
+  // each way, until each torrent learns the remote's peer id from the handshake.
+  torrent_params to_leecher;
+  to_leecher.torrent = torrent;
+  to_leecher.peers = {loopback((*leecher)->listen_port())};
+  torrent_params to_seeder;
+  to_seeder.torrent = torrent;
+  to_seeder.peers = {loopback((*seeder)->listen_port())};
+  to_seeder.seed = false;
+  REQUIRE((*leecher)->add_torrent(to_seeder));
+  REQUIRE((*seeder)->add_torrent(to_leecher));
+
+  const auto begin = std::chrono::steady_clock::now();
+  std::uint32_t most_seeder = 0, most_leecher = 0;
+  bool both_connected = false, done = false;
+  while (!done && std::chrono::steady_clock::now() < begin + std::chrono::seconds(30)) {
+    auto s = (*seeder)->progress();
+    auto l = (*leecher)->progress();
+    REQUIRE((s.size() == 1 && l.size() == 1));
+    done = finished(l[0]);
+    // The duplicate lives for a moment after the second handshake.
+    if (std::chrono::steady_clock::now() > begin + std::chrono::seconds(1) && !done) {
+      most_seeder = std::max(most_seeder, s[0].peers);
+      most_leecher = std::max(most_leecher, l[0].peers);
+      both_connected = both_connected || (s[0].peers == 1 && l[0].peers == 1);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  CHECK(done);
+  CHECK(both_connected);
+  CHECK(most_seeder == 1);
+  CHECK(most_leecher == 1);
+  for (const auto& f : torrent->files)
+    CHECK(read_file(tmp.path / "dst" / "set" / f.path_string()) ==
+          read_file(tmp.path / "src" / "set" / f.path_string()));
+}
