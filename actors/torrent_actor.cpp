@@ -648,8 +648,10 @@ void peer_down(torrent_self* self, const torrent_actor_config& cfg, const caf::d
 
 // A second connection to a client we are connected to is closed. When the two go opposite
 // ways (both clients dialled at once), both clients must close the same one, or each closes
-// a different one and none is left: the connection kept is the one dialled by the client
-// with the lower peer id. Two the same way: the newer one goes.
+// a different one and none is left. libtorrent's rule, so that it and we agree: the client
+// with the lower listen port keeps the connection it dialled (ours is the port we listen on,
+// theirs the one we dialled); equal ports, the lower peer id. Two the same way: the newer
+// one goes.
 void on_identified(torrent_self* self, const torrent_actor_config& cfg, const peer_identified& p) {
   auto& st = self->state;
   auto it = st.peers.find(p.peer);
@@ -662,9 +664,10 @@ void on_identified(torrent_self* self, const torrent_actor_config& cfg, const pe
     return;
   }
   auto& newer = it->second;
-  const bool we_dial_the_kept_one = cfg.peer_id < p.peer_id;
-  const bool close_newer =
-      newer.outgoing == other->second.outgoing || newer.outgoing != we_dial_the_kept_one;
+  const auto their_port = (newer.outgoing ? newer : other->second).address.port;
+  const bool keep_ours =
+      cfg.listen_port != their_port ? cfg.listen_port < their_port : cfg.peer_id < p.peer_id;
+  const bool close_newer = newer.outgoing == other->second.outgoing || newer.outgoing != keep_ours;
   auto& closed = close_newer ? newer : other->second;
   if (!close_newer) {
     slot->second = p.peer;
