@@ -8,6 +8,7 @@
 #include "actors/block_pool.hpp"
 #include "actors/dht_actor.hpp"
 #include "actors/disk_threads.hpp"
+#include "actors/error_text.hpp"
 #include "actors/listener.hpp"
 #include "actors/log.hpp"
 #include "actors/lsd_actor.hpp"
@@ -164,7 +165,7 @@ expected<std::string, std::string> client::add_torrent(torrent_params params) {
             else
               out = make_unexpected(a.error);
           },
-          [&](caf::error& e) { out = make_unexpected(system_->render(e)); });
+          [&](caf::error& e) { out = make_unexpected(error_text(*system_, e)); });
   return out;
 }
 
@@ -215,7 +216,7 @@ stop_result client::stop() {
           },
           [&](caf::error& e) {
             out.resume_saved = false;
-            out.message = "stopping the session: " + system_->render(e);
+            out.message = "stopping the session: " + error_text(*system_, e);
             self->send_exit(session_, caf::exit_reason::kill);
           });
   // After the torrents, so that none is left tracked; the table is saved for the next start.

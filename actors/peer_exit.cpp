@@ -4,6 +4,8 @@
 #include <caf/exit_reason.hpp>
 #include <caf/message.hpp>
 
+#include "actors/error_text.hpp"
+
 namespace actorrent {
 
 const char* to_string(peer_exit code) {
@@ -47,9 +49,7 @@ std::string exit_reason_text(caf::actor_system& system, const caf::error& reason
     return text;
   }
   // An error raised with a message (a crash, an injected fault): the message says it best.
-  const auto& ctx = reason.context();
-  if (ctx.size() == 1 && ctx.match_element<std::string>(0)) return ctx.get_as<std::string>(0);
-  return system.render(reason);
+  return error_text(system, reason);
 }
 
 }  // namespace actorrent

@@ -4,6 +4,7 @@
 
 #include <map>
 
+#include "actors/error_text.hpp"
 #include "actors/logged_actor.hpp"
 #include "actors/message_log.hpp"
 #include "actors/messages.hpp"
@@ -103,7 +104,7 @@ caf::behavior session_behavior(session_self* self, session_actor_config cfg) {
       slot.actor = nullptr;
       if (dm.reason && dm.reason != caf::exit_reason::normal && !self->state.stopping) {
         slot.last.state = torrent_state::error;
-        slot.last.error = "the torrent failed: " + self->system().render(dm.reason);
+        slot.last.error = "the torrent failed: " + error_text(self->system(), dm.reason);
       }
     }
   });
@@ -147,7 +148,7 @@ caf::behavior session_behavior(session_self* self, session_actor_config cfg) {
                   },
                   [=](caf::error& e) {
                     result->resume_saved = false;
-                    result->message += name + ": " + self->system().render(e) + "\n";
+                    result->message += name + ": " + error_text(self->system(), e) + "\n";
                     finish();
                   });
         }

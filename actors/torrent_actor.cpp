@@ -13,6 +13,7 @@
 
 #include "actors/choker_actor.hpp"
 #include "actors/disk_writer.hpp"
+#include "actors/error_text.hpp"
 #include "actors/log.hpp"
 #include "actors/logged_actor.hpp"
 #include "actors/message_log.hpp"
@@ -266,7 +267,7 @@ void save_resume_all(torrent_self* self, const torrent_actor_config& cfg,
     self->request(first, save_deadline, save_resume_data{state_dir, verified->to_wire()})
         .then([=](const resume_saved& r) { done(r); },
               [=](caf::error& e) {
-                done(resume_saved{false, self->system().render(e)});
+                done(resume_saved{false, error_text(self->system(), e)});
               });
   };
   if (*pending == 0) return write_file();
@@ -285,7 +286,7 @@ void save_resume_all(torrent_self* self, const torrent_actor_config& cfg,
               one_done();
             },
             [=](caf::error& e) {
-              *failure = self->system().render(e);
+              *failure = error_text(self->system(), e);
               one_done();
             });
   }

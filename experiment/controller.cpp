@@ -15,6 +15,7 @@
 #include <optional>
 
 #include "actors/actor_setup.hpp"
+#include "actors/error_text.hpp"
 #include "experiment/local_node.hpp"
 #include "experiment/node_actor.hpp"
 #include "experiment/node_messages.hpp"
@@ -72,7 +73,7 @@ expected<Reply, std::string> ask(caf::scoped_actor& self, const caf::actor& to, 
   expected<Reply, std::string> out = make_unexpected(std::string("no answer"));
   self->request(to, timeout, std::move(message))
       .receive([&](Reply& r) { out = std::move(r); },
-               [&](caf::error& e) { out = make_unexpected(node_error_text(self->system(), e)); });
+               [&](caf::error& e) { out = make_unexpected(error_text(self->system(), e)); });
   return out;
 }
 
@@ -163,7 +164,7 @@ class experiment_run {
                          : system_.middleman().remote_actor(hp->host, hp->port);
       if (!actor)
         return "node " + n.name + " at " + address +
-               ": cannot connect: " + system_.render(actor.error());
+               ": cannot connect: " + error_text(system_, actor.error());
       l.actor = *actor;
       auto secret = read_secret(n);
       if (!secret) return secret.error();
@@ -375,7 +376,7 @@ class experiment_run {
       if (l.lost || l.actor.address() != dm.source) continue;
       l.lost = true;
       l.lost_at = now_s();
-      l.lost_reason = "connection to the node lost (" + system_.render(dm.reason) + ")";
+      l.lost_reason = "connection to the node lost (" + error_text(system_, dm.reason) + ")";
       say(format_time(l.lost_at) + " node " + l.spec->name + " lost: " + l.lost_reason);
       for (auto& c : clients_)
         if (nodes_[c.node].spec == l.spec) {

@@ -9,6 +9,7 @@
 #include <random>
 #include <set>
 
+#include "actors/error_text.hpp"
 #include "actors/log.hpp"
 #include "actors/messages.hpp"
 #include "experiment/client_host.hpp"
@@ -241,13 +242,6 @@ void maybe_finish_shutdown(node_self* self, const node_actor_config& cfg) {
 
 }  // namespace
 
-std::string node_error_text(caf::actor_system& system, const caf::error& e) {
-  if (e.category() == caf::atom("system") && !e.context().empty() &&
-      e.context().match_element<std::string>(0))
-    return e.context().get_as<std::string>(0);
-  return system.render(e);
-}
-
 caf::actor spawn_node(caf::actor_system& system, node_actor_config config) {
   // Not detached (its timer would keep it alive at shutdown: client_host.hpp); its few
   // blocking calls (generating data) happen while an experiment is set up.
@@ -259,7 +253,7 @@ caf::actor spawn_node(caf::actor_system& system, node_actor_config config) {
             if (it->second.host.address() != dm.source) continue;
             if (dm.reason && dm.reason != caf::exit_reason::normal && !st.shutting_down) {
               // Kept, so that controllers see it failed.
-              auto why = self->system().render(dm.reason);
+              auto why = error_text(self->system(), dm.reason);
               log_warn("node: the host of " + it->first + " failed: " + why);
               it->second.host = nullptr;
               it->second.last.state = "failed";

@@ -33,7 +33,4 @@ struct node_actor_config {
 
 caf::actor spawn_node(caf::actor_system& system, node_actor_config config);
 
-// The text of an error a node sent back (its context), or the rendered error.
-std::string node_error_text(caf::actor_system& system, const caf::error& e);
-
 }  // namespace actorrent

@@ -42,7 +42,7 @@ struct node_welcome {
 };
 
 // The answer to every command that returns nothing else. A command that fails is answered
-// with a caf::error instead, whose context is the reason (node_error_text reads it).
+// with a caf::error instead, whose context is the reason (error_text reads it).
 struct node_ack {};
 
 struct node_start_tracker {

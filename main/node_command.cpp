@@ -12,6 +12,7 @@
 
 #include "actors/actor_setup.hpp"
 #include "actors/client_version.hpp"
+#include "actors/error_text.hpp"
 #include "actors/log.hpp"
 #include "experiment/node_actor.hpp"
 #include "experiment/node_messages.hpp"
@@ -96,7 +97,7 @@ int run_node(const node_command_options& o) {
   if (!port) {
     caf::anon_send_exit(node, caf::exit_reason::user_shutdown);
     return node_exit(exit_failure,
-                     "cannot listen on " + o.listen + ": " + system.render(port.error()));
+                     "cannot listen on " + o.listen + ": " + error_text(system, port.error()));
   }
   // Controllers (and `experiment --local`) read the address from this line.
   const auto address = join_host_port(host, *port);

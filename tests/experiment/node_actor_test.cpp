@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "actors/actor_setup.hpp"
+#include "actors/error_text.hpp"
 #include "experiment/generated_data.hpp"
 #include "experiment/node_actor.hpp"
 #include "experiment/node_messages.hpp"
@@ -33,7 +34,7 @@ expected<Answer, std::string> ask(caf::actor_system& sys, const caf::actor& node
   expected<Answer, std::string> out = make_unexpected(std::string("no answer"));
   self->request(node, answer_timeout, std::move(c))
       .receive([&](const Answer& a) { out = a; },
-               [&](const caf::error& e) { out = make_unexpected(node_error_text(sys, e)); });
+               [&](const caf::error& e) { out = make_unexpected(error_text(sys, e)); });
   return out;
 }
 
