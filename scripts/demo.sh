@@ -5,7 +5,8 @@
 # with `actorrent seed`, download with a second instance (`actorrent download`), check the
 # result with `actorrent verify` and byte for byte. Every process started here is stopped
 # by its PID when the script exits. Prints "demo: OK" and the time the swarm took.
-# ACTORRENT=path overrides the binary (default: the Release build).
+# ACTORRENT=path overrides the binary (default: the Release build); DEMO_DIR=dir works there
+# and keeps it (default: a temporary directory, removed when the demo succeeds).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -101,3 +102,6 @@ pids=()
 awk -v a="$start" -v b="$(date +%s.%N)" -v d0="$t0" -v d1="$t1" -v size="$size" 'BEGIN {
   printf "demo: downloaded %s in %.1f s; the whole swarm (data, tracker, torrent, seed, download, verify) took %.1f s\n", size, d1 - d0, b - a }'
 echo "demo: OK"
+# A temporary directory of our own is removed once all went well (a failure keeps it, to look
+# at); DEMO_DIR is the caller's.
+if [ -z "${DEMO_DIR:-}" ]; then rm -rf "$work"; fi
