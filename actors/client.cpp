@@ -114,6 +114,7 @@ expected<std::unique_ptr<client>, std::string> client::start(session_settings se
   sc.state_dir = c->settings_->state_dir;
   sc.listener = listener->actor;
   sc.dht = c->dht_;
+  sc.dht_port = c->dht_port_;
   caf::actor lsd_actor;
   if (c->settings_->lsd.enabled) {
     // Without it the session still works (trackers, PEX, the DHT find peers): a warning.

@@ -436,6 +436,12 @@ caf::behavior dht_behavior(dht_self* self, dht_actor_config cfg,
         st.schedule.add(t.info_hash, engine_clock::now());
         start_due_searches(self, cfg);
       },
+      // A peer's DHT node (BEP 5's PORT message): a node that answers the ping is added.
+      [=](const dht_node_seen& n) {
+        auto& st = self->state;
+        if (st.stopped || n.node.port == 0) return;
+        send_query(self, n.node, std::nullopt, ping_query{st.table->own_id()}, 0);
+      },
       // Bootstrap names resolved (dht_socket::resolve).
       [=](const peers_discovered& d) {
         auto& st = self->state;

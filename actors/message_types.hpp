@@ -102,6 +102,7 @@ void for_each_message_type(F&& f) {
   f(message_type_tag<metadata_reject_in>{}, "metadata_reject_in");
   f(message_type_tag<dht_track>{}, "dht_track");
   f(message_type_tag<dht_datagram>{}, "dht_datagram");
+  f(message_type_tag<dht_node_seen>{}, "dht_node_seen");
   f(message_type_tag<dht_stop>{}, "dht_stop");
   f(message_type_tag<dht_stopped>{}, "dht_stopped");
   f(message_type_tag<get_dht_stats>{}, "get_dht_stats");

@@ -337,13 +337,14 @@ struct peer_handshake_done {
   sha1_hash peer_id;
   bool fast_extension = false;      // the remote set BEP 6's bit
   bool extension_protocol = false;  // the remote set BEP 10's bit
+  bool dht = false;                 // the remote set BEP 5's bit
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, peer_handshake_done& x) {
   return f(caf::meta::type_name("peer_handshake_done"), field("peer_id"), x.peer_id,
            field("fast_extension"), x.fast_extension, field("extension_protocol"),
-           x.extension_protocol);
+           x.extension_protocol, field("dht"), x.dht);
 }
 
 // Any peer-wire message but piece, owned: `id` is the wire id, a/b/c its integer fields in
@@ -838,6 +839,7 @@ typename Inspector::result_type inspect(Inspector& f, metadata_reject_in& x) {
 //   torrent, metadata fetcher ──dht_track──▶ dht ──peers_discovered (source "dht")──▶ them
 //   socket (asio thread) ──dht_datagram──▶ dht
 //   client ──dht_stop──▶ dht ──dht_stopped──▶ client;  tests, tools ──get_dht_stats──▶ dht
+//   peer ──dht_node_seen (a PORT message)──▶ dht
 
 // Search the DHT for peers of `info_hash` now and on the DHT's schedule, and send them to
 // `subscriber` (peers_discovered) until it ends; announce `announce_port` to the nodes
@@ -864,6 +866,17 @@ struct dht_datagram {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, dht_datagram& x) {
   return f(caf::meta::type_name("dht_datagram"), field("from"), x.from, field("bytes"), x.bytes);
+}
+
+// A peer told us its DHT node's UDP port (BEP 5's PORT message): the DHT pings it, and a node
+// that answers joins the routing table like any other.
+struct dht_node_seen {
+  peer_address node;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, dht_node_seen& x) {
+  return f(caf::meta::type_name("dht_node_seen"), field("node"), x.node);
 }
 
 // Save the routing table and end; the reply is dht_stopped.

@@ -55,6 +55,7 @@ struct peer_state {
 
   bool ended = false;  // quit() was called: handle nothing more of the current batch
   bool handshake_done = false;
+  bool dht_node_told = false;                 // the remote's PORT went to our DHT
   bool registered = false;                    // the current piece manager knows us
   bool introduced = false;                    // our BITFIELD is sent and the choker knows us
   bool fast = false;                          // both sides set BEP 6's bit
@@ -462,7 +463,17 @@ void on_wire(peer_self* self, peer_wire_in& m) {
     case id::extended:
       on_extended(self, static_cast<std::uint8_t>(m.a), m.bytes);
       break;
-    default:  // suggest, port, unknown: nothing we act on
+    case id::port:
+      // Once per connection: the DHT pings the node (a flood of PORTs is not a flood of pings).
+      log_wire(self, "in", "port", "{\"port\":" + std::to_string(m.a) + "}");
+      if (st.ctx->dht && !st.dht_node_told && m.a > 0 && m.a <= 0xffff) {
+        st.dht_node_told = true;
+        auto node = st.address;
+        node.port = static_cast<std::uint16_t>(m.a);
+        self->send(st.ctx->dht, dht_node_seen{node});
+      }
+      break;
+    default:  // suggest, unknown: nothing we act on
       break;
   }
 }
@@ -650,6 +661,10 @@ void on_handshake(peer_self* self, const peer_handshake_done& h) {
     log_wire(self, "in", "handshake", f);
   }
   self->send(st.ctx->torrent_actor, peer_identified{st.key, h.peer_id});
+  if (st.ctx->dht_port != 0 && h.dht) {
+    send_wire(self, wire::dht_port{st.ctx->dht_port});
+    log_wire(self, "out", "port", "{\"port\":" + std::to_string(st.ctx->dht_port) + "}");
+  }
   if (st.has_parts) register_peer(self, false);
 }
 
@@ -861,8 +876,9 @@ peer_connection_callbacks forwarding_callbacks(std::function<caf::actor()> targe
   peer_connection_callbacks cb;
   cb.on_handshake = [target](const handshake& remote) {
     if (auto a = target())
-      caf::anon_send(a, peer_handshake_done{remote.peer_id, remote.supports_fast_extension(),
-                                            remote.supports_extension_protocol()});
+      caf::anon_send(
+          a, peer_handshake_done{remote.peer_id, remote.supports_fast_extension(),
+                                 remote.supports_extension_protocol(), remote.supports_dht()});
   };
   cb.on_message = [pending](const wire::message& m, std::size_t credit) {
     pending->messages.push_back(to_wire_in(m, credit));

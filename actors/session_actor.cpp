@@ -57,6 +57,7 @@ torrent_added add(session_self* self, const session_actor_config& cfg, torrent_p
   tc.rate_limiter = cfg.rate_limiter;
   tc.session_limits = cfg.session_limits;
   tc.dht = cfg.dht;
+  tc.dht_port = cfg.dht_port;
   tc.torrent_id = ++st.last_torrent_id;
   torrent_slot slot;
   slot.last.name = tc.params.torrent->name;

@@ -37,6 +37,7 @@ struct session_actor_config {
   std::shared_ptr<const limits_in_force> session_limits;  // whether its limits are on
   caf::actor lsd;  // likewise; null when local service discovery is off
   caf::actor dht;  // null when the DHT is off; told of each torrent by the torrent
+  std::uint16_t dht_port = 0;
 };
 
 caf::actor spawn_session(caf::actor_system& system, session_actor_config config);

@@ -522,6 +522,11 @@ void start_parts(torrent_self* self, const torrent_actor_config& cfg, const stor
   ctx->ours.set_extension_protocol(true);
   ctx->listen_port = cfg.listen_port;
   ctx->pex = cfg.settings->pex && pex_allowed(t->is_private);
+  if (cfg.dht && !t->is_private) {
+    ctx->dht = cfg.dht;
+    ctx->dht_port = cfg.dht_port;
+    ctx->ours.set_dht(cfg.dht_port != 0);
+  }
   ctx->torrent_actor = caf::actor_cast<caf::actor>(self);
   ctx->io = cfg.io;
   ctx->pool = cfg.pool;

@@ -57,6 +57,7 @@ struct torrent_actor_config {
   caf::actor rate_limiter;
   std::shared_ptr<const limits_in_force> session_limits;  // null: the session has none
   caf::actor dht;                                         // null when the DHT is off
+  std::uint16_t dht_port = 0;                             // its UDP port
   std::uint64_t torrent_id = 0;                           // unique in the session, not 0
 };
 

@@ -56,6 +56,10 @@ struct torrent_context {
   std::size_t max_incoming_requests = 250;
   std::uint16_t listen_port = 0;  // told to peers in the BEP 10 handshake
   bool pex = false;               // offer ut_pex (BEP 11); never for a private torrent
+  // Our DHT node (BEP 5), told to peers that set the DHT bit (PORT); null and 0 when the DHT
+  // is off or the torrent private (BEP 27).
+  caf::actor dht;
+  std::uint16_t dht_port = 0;
 };
 
 }  // namespace actorrent

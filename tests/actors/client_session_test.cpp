@@ -2,6 +2,8 @@
 // real files, real sockets, every actor of the pipeline in between.
 #include <catch2/catch.hpp>
 
+#include <caf/all.hpp>
+
 #include <chrono>
 #include <fstream>
 #include <optional>
@@ -9,6 +11,7 @@
 #include <thread>
 
 #include "actors/client.hpp"
+#include "actors/messages.hpp"
 #include "protocol/metainfo.hpp"
 #include "storage/create_torrent.hpp"
 #include "storage/resume_store.hpp"
@@ -295,4 +298,39 @@ TEST_CASE("two clients that dial each other at once keep one connection between 
   for (const auto& f : torrent->files)
     CHECK(read_file(tmp.path / "dst" / "set" / f.path_string()) ==
           read_file(tmp.path / "src" / "set" / f.path_string()));
+}
+
+namespace {
+
+std::uint64_t dht_nodes(client& c) {
+  caf::scoped_actor self{c.system()};
+  std::uint64_t nodes = 0;
+  self->request(c.dht(), std::chrono::seconds(5), get_dht_stats{})
+      .receive([&](const dht_stats& s) { nodes = s.nodes; }, [](const caf::error&) {});
+  return nodes;
+}
+
+}  // namespace
+
+TEST_CASE("peers tell each other their DHT nodes (BEP 5 PORT), which join the routing tables",
+          "[client][session][dht]") {
+  temp_dir tmp;
+  auto torrent = make_torrent(tmp.path / "src");
+  // No bootstrap node: a routing table can only learn of the other client through PORT.
+  auto seeder =
+      start_client(loopback_settings(tmp.path / "src", tmp.path / "state-a"), torrent, true);
+  REQUIRE(seeder->dht());
+  REQUIRE(dht_nodes(*seeder) == 0);
+  auto leecher = start_client(loopback_settings(tmp.path / "dst", tmp.path / "state-b"), torrent,
+                              false, seeder->listen_port());
+  CHECK(finished(wait_for(*leecher, std::chrono::seconds(30), finished)));
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  std::uint64_t seeder_nodes = 0, leecher_nodes = 0;
+  while ((seeder_nodes == 0 || leecher_nodes == 0) && std::chrono::steady_clock::now() < deadline) {
+    seeder_nodes = dht_nodes(*seeder);
+    leecher_nodes = dht_nodes(*leecher);
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  CHECK(seeder_nodes == 1);
+  CHECK(leecher_nodes == 1);
 }

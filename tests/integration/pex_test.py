@@ -84,7 +84,9 @@ def swarm(binary, tmp, r, label, leechers, private):
         def log_args(name):
             logs[name] = os.path.join(tmp, label, name + ".msglog", "m.log")
             os.makedirs(os.path.dirname(logs[name]), exist_ok=True)
-            return ["--message-log", logs[name], "--state-dir", os.path.join(tmp, label, name + ".state")]
+            # No DHT: the clients' nodes would learn of each other through PORT messages and
+            # find peers there too; here peers come from the tracker and PEX alone.
+            return ["--message-log", logs[name], "--state-dir", os.path.join(tmp, label, name + ".state"), "--no-dht"]
 
         seeder = su.start_seed(binary, torrent, src, os.path.join(tmp, label), "seeder", 0,
                                extra=["--upload-limit", str(SEEDER_LIMIT)] + log_args("seeder"))
