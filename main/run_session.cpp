@@ -60,9 +60,11 @@ bool finished(const torrent_progress& p) {
   return p.state == torrent_state::complete || p.state == torrent_state::seeding;
 }
 
-struct magnet_result {
-  int stop_signal = 0;  // set when the user stopped the wait
-  std::string error;    // set when there is no torrent
+// A magnet whose metadata is being fetched: its torrent is added once the fetch delivers.
+struct pending_magnet {
+  std::size_t index = 0;  // in the run's torrents
+  caf::actor fetcher;
+  std::future<expected<fetched_metadata, std::string>> result;
 };
 
 // A magnet's `so` (BEP 53) selects its files when the user did not (--only wins).
@@ -81,55 +83,69 @@ void apply_magnet_selection(torrent_params& t, const magnet_link& magnet,
   t.only = std::move(s.only);
 }
 
-// Fetches the info dictionary of `t.magnet`, keeps it as STATE_DIR/<info-hash>.torrent, and
-// turns `t` into an ordinary torrent whose peers include every one the fetch learnt of. The
-// wait is bounded by the user (a signal), as a download is.
-magnet_result resolve_magnet(client& session, torrent_params& t,
-                             const std::filesystem::path& state_dir, progress_display& display) {
+std::string magnet_label(const magnet_link& magnet) {
+  return magnet.display_name.empty() ? magnet.info_hash.hex() : magnet.display_name;
+}
+
+void add_peer_once(torrent_params& t, const peer_address& p) {
+  if (std::find(t.peers.begin(), t.peers.end(), p) == t.peers.end()) t.peers.push_back(p);
+}
+
+std::filesystem::path kept_torrent_file(const std::filesystem::path& state_dir,
+                                        const magnet_link& magnet) {
+  return state_dir / (magnet.info_hash.hex() + ".torrent");
+}
+
+// Turns `t` into an ordinary torrent made of the magnet and its info dictionary.
+void become_torrent(torrent_params& t, metainfo m, progress_display& display) {
+  t.torrent = std::make_shared<const metainfo>(std::move(m));
+  apply_magnet_selection(t, *t.magnet, display);
+  t.magnet.reset();
+}
+
+// A magnet fetched before: the .torrent kept in the state directory serves (its info-hash
+// checked, the link's trackers added). The link's own peers join `t` either way.
+bool resolve_from_kept_file(torrent_params& t, const std::filesystem::path& state_dir,
+                            progress_display& display) {
   const auto& magnet = *t.magnet;
-  const auto label = magnet.display_name.empty() ? magnet.info_hash.hex() : magnet.display_name;
-  const auto file = state_dir / (magnet.info_hash.hex() + ".torrent");
-  magnet_result out;
-  auto add_peer = [&t](const peer_address& p) {
-    if (std::find(t.peers.begin(), t.peers.end(), p) == t.peers.end()) t.peers.push_back(p);
-  };
   for (const auto& p : magnet.peers)
-    if (auto a = peer_address::parse_ip(p.host, p.port)) add_peer(*a);
-  // Fetched before: the kept file serves (its info-hash checked, the link's trackers added).
-  if (std::filesystem::exists(file)) {
-    if (auto kept = load_torrent(file.string()); kept && kept->info_hash == magnet.info_hash) {
-      if (auto m = metainfo_from_magnet(magnet, kept->info_bytes)) {
-        t.torrent = std::make_shared<const metainfo>(std::move(*m));
-        apply_magnet_selection(t, magnet, display);
-        t.magnet.reset();
-        return out;
-      }
-    }
-  }
-  display.message("fetching the metadata of " + label + " (BEP 9) from " +
+    if (auto a = peer_address::parse_ip(p.host, p.port)) add_peer_once(t, *a);
+  const auto file = kept_torrent_file(state_dir, magnet);
+  if (!std::filesystem::exists(file)) return false;
+  auto kept = load_torrent(file.string());
+  if (!kept || kept->info_hash != magnet.info_hash) return false;
+  auto m = metainfo_from_magnet(magnet, kept->info_bytes);
+  if (!m) return false;
+  become_torrent(t, std::move(*m), display);
+  return true;
+}
+
+// Starts fetching the info dictionary of `t.magnet` (BEP 9); the wait is the run's.
+pending_magnet start_fetch(client& session, const torrent_params& t, std::size_t index,
+                           progress_display& display) {
+  const auto& magnet = *t.magnet;
+  display.message("fetching the metadata of " + magnet_label(magnet) + " (BEP 9) from " +
                   std::to_string(magnet.peers.size()) + " peer(s) and " +
                   std::to_string(magnet.trackers.size()) + " tracker(s)" +
                   (session.dht() ? " and the DHT" : ""));
   auto promise = std::make_shared<std::promise<expected<fetched_metadata, std::string>>>();
-  auto future = promise->get_future();
-  auto fetcher = session.fetch_metadata(
+  pending_magnet out;
+  out.index = index;
+  out.result = promise->get_future();
+  out.fetcher = session.fetch_metadata(
       magnet, [promise](auto result) { promise->set_value(std::move(result)); });
-  while (future.wait_for(std::chrono::seconds{0}) != std::future_status::ready) {
-    if ((out.stop_signal = wait_for_stop_signal(std::chrono::milliseconds{100})) != 0) {
-      caf::anon_send_exit(fetcher, caf::exit_reason::user_shutdown);
-      return out;
-    }
-  }
-  auto fetched = future.get();
-  if (!fetched) {
-    out.error = label + ": " + fetched.error();
-    return out;
-  }
+  return out;
+}
+
+// The fetched info dictionary, kept as STATE_DIR/<info-hash>.torrent, makes `t` an ordinary
+// torrent whose peers include every one the fetch learnt of. Returns what went wrong, or "".
+std::string finish_fetch(expected<fetched_metadata, std::string> fetched, torrent_params& t,
+                         const std::filesystem::path& state_dir, progress_display& display) {
+  const auto& magnet = *t.magnet;
+  if (!fetched) return magnet_label(magnet) + ": " + fetched.error();
   auto m = metainfo_from_magnet(magnet, fetched->info);
-  if (!m) {
-    out.error = m.error();
-    return out;
-  }
+  if (!m) return m.error();
+  const auto file = kept_torrent_file(state_dir, magnet);
   std::error_code ec;
   std::filesystem::create_directories(state_dir, ec);
   if (auto saved = write_file_atomically(file.string(), torrent_file_bytes(*m)); !saved)
@@ -137,11 +153,9 @@ magnet_result resolve_magnet(client& session, torrent_params& t,
   else
     display.message("metadata verified: " + m->name + ", kept as " + file.string());
   for (const auto& p : fetched->peers)
-    add_peer(p);
-  t.torrent = std::make_shared<const metainfo>(std::move(*m));
-  apply_magnet_selection(t, magnet, display);
-  t.magnet.reset();
-  return out;
+    add_peer_once(t, p);
+  become_torrent(t, std::move(*m), display);
+  return {};
 }
 
 }  // namespace
@@ -180,22 +194,29 @@ int run_session(const session_run& run) {
   auto torrents = run.torrents;
   const auto state_dir =
       run.settings.state_dir.empty() ? default_state_dir() : run.settings.state_dir;
-  for (auto& t : torrents) {
-    if (!t.magnet || t.torrent) continue;
-    auto resolved = resolve_magnet(session, t, state_dir, display);
-    if (resolved.stop_signal != 0 || !resolved.error.empty()) {
-      if (!resolved.error.empty())
-        std::cerr << "actorrent " << run.command << ": " << resolved.error << "\n";
-      session.stop();
-      display.finish();
-      return resolved.stop_signal != 0 ? 128 + resolved.stop_signal : exit_failure;
-    }
+  // Magnets are fetched side by side, while the other torrents run: each is added when its
+  // metadata arrives.
+  std::vector<pending_magnet> fetches;
+  for (std::size_t i = 0; i < torrents.size(); ++i) {
+    auto& t = torrents[i];
+    if (t.magnet && !t.torrent && !resolve_from_kept_file(t, state_dir, display))
+      fetches.push_back(start_fetch(session, t, i, display));
   }
-  for (const auto& t : torrents) {
+  // What went wrong adding `t`, or "".
+  auto add = [&](const torrent_params& t) -> std::string {
     auto added = session.add_torrent(t);
-    if (!added) {
-      std::cerr << "actorrent " << run.command << ": " << t.torrent->name << ": " << added.error()
-                << "\n";
+    return added ? std::string() : t.torrent->name + ": " + added.error();
+  };
+  auto end_fetches = [&] {
+    for (auto& f : fetches)
+      caf::anon_send_exit(f.fetcher, caf::exit_reason::user_shutdown);
+    fetches.clear();
+  };
+  for (const auto& t : torrents) {
+    if (!t.torrent) continue;
+    if (auto problem = add(t); !problem.empty()) {
+      std::cerr << "actorrent " << run.command << ": " << problem << "\n";
+      end_fetches();
       session.stop();
       return exit_bad_input;
     }
@@ -208,9 +229,19 @@ int run_session(const session_run& run) {
   const auto poll = progress_poll_interval(run.exit_when_complete);
   // Bounded by the user: a download ends on completion, a seed on a signal.
   while ((stop_signal = wait_for_stop_signal(poll)) == 0) {
+    for (auto it = fetches.begin(); failure.empty() && it != fetches.end();) {
+      if (it->result.wait_for(std::chrono::seconds{0}) != std::future_status::ready) {
+        ++it;
+        continue;
+      }
+      auto& t = torrents[it->index];
+      failure = finish_fetch(it->result.get(), t, state_dir, display);
+      if (failure.empty()) failure = add(t);
+      it = fetches.erase(it);
+    }
     auto now = std::chrono::steady_clock::now();
     auto progress = session.progress();
-    bool all_done = !progress.empty();
+    bool all_done = !progress.empty() && fetches.empty();
     for (const auto& p : progress) {
       if (p.state == torrent_state::error && run.exit_when_complete) {
         failure = p.name + ": " + p.error;
@@ -230,6 +261,7 @@ int run_session(const session_run& run) {
     if (ending) break;
   }
   unblock_stop_signals();
+  end_fetches();
   if (stop_signal != 0) {
     display.message("stopping on " + std::string(stop_signal == SIGINT ? "SIGINT" : "SIGTERM"));
     // A download cut short is not a success (scripts must not take it for one); seeding until

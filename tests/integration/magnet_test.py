@@ -16,6 +16,7 @@
     with the honest peer's metadata, identical data, and the log names what was refused.
 Usage: magnet_test.py PATH/TO/actorrent
 """
+import json
 import os
 import socket
 import struct
@@ -291,6 +292,37 @@ def hostile_metadata(binary, tmp, r):
                 ses.remove_torrent(h)
 
 
+def run_config_waits_for_no_magnet(binary, tmp, r):
+    """`run -c`: a magnet whose only peer never answers does not hold up a .torrent beside it."""
+    src, torrent, info_hash = make_source(binary, tmp, "cfg")
+    port = su.free_port()
+    seeder = su.start_seed(binary, torrent, src, tmp, "cfg-seed", port, extra=["--no-dht"])
+    dead = su.free_port()  # nothing listens there
+    stuck = "magnet:?xt=urn:btih:" + "ab" * 20 + "&dn=never&x.pe=127.0.0.1:" + str(dead)
+    out = os.path.join(tmp, "cfg-out")
+    config = os.path.join(tmp, "cfg.json")
+    with open(config, "w") as f:
+        json.dump({"download_dir": out, "state_dir": os.path.join(tmp, "cfg-state"),
+                   "listen": {"address": "127.0.0.1", "port": 0}, "dht": {"enabled": False},
+                   "torrents": [{"source": stuck, "seed": False},
+                                {"source": torrent, "peers": [f"127.0.0.1:{port}"], "seed": False}]}, f)
+    proc = None
+    try:
+        if not r.check(su.wait_for_state(seeder, ("seeding",), 60), "run -c: the seeder seeds", seeder.describe()):
+            return
+        proc = subprocess.Popen([binary, "run", "-c", config, "--quiet"], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+        t0 = time.time()
+        done = su.wait_until(lambda: su.same_tree(os.path.join(src, NAME), os.path.join(out, NAME)), TIMEOUT)
+        r.check(done and proc.poll() is None,
+                f"run -c: the .torrent downloads ({time.time() - t0:.1f} s) while the magnet beside it still waits for its metadata",
+                f"running: {proc.poll() is None}")
+    finally:
+        if proc:
+            su.stop(proc)
+        su.stop(seeder.proc)
+
+
 def main():
     if len(sys.argv) != 2:
         sys.exit("usage: magnet_test.py PATH/TO/actorrent")
@@ -302,6 +334,7 @@ def main():
         fetch_from_libtorrent(binary, tmp, r)
         fetch_via_tracker(binary, tmp, r)
         hostile_metadata(binary, tmp, r)
+        run_config_waits_for_no_magnet(binary, tmp, r)
     sys.exit(r.finish())
 
 
