@@ -2,6 +2,7 @@
 
 #include <caf/all.hpp>
 
+#include <future>
 #include <mutex>
 #include <thread>
 
@@ -69,15 +70,23 @@ TEST_CASE("tracker actor: falls through tiers, hands peers to the torrent", "[tr
   caf::actor_system sys{sys_cfg};
   caf::scoped_actor torrent{sys};
   recording_transport transport;
-  transport.answer = [](const std::string& url) -> expected<announce_response, tracker_error> {
-    if (url == "http://down/announce")
+  // The first tier answers only once the stats below are in the tracker's mailbox, so that
+  // they are read before its failure (a mailbox is first in, first out).
+  auto stats_sent = std::make_shared<std::promise<void>>();
+  auto stats_in = stats_sent->get_future().share();
+  transport.answer =
+      [stats_in](const std::string& url) -> expected<announce_response, tracker_error> {
+    if (url == "http://down/announce") {
+      stats_in.wait_for(5s);
       return make_unexpected(tracker_error{tracker_error::kind::network, "connection refused"});
+    }
     return peers_answer(3600s);
   };
   auto cfg = base_config(torrent, transport);
   cfg.tiers = {{"http://down/announce"}, {"udp://up:1/announce"}};
   auto tracker = spawn_tracker_actor(sys, cfg);
   torrent->send(tracker, tracker_stats{0, 0, 1000});
+  stats_sent->set_value();
 
   bool got_failure = false, got_peers = false, got_ok = false;
   for (int i = 0; i < 3; ++i) {
