@@ -683,7 +683,9 @@ typename Inspector::result_type inspect(Inspector& f, pause_downloads& x) {
   return f(caf::meta::type_name("pause_downloads"), field("paused"), x.paused);
 }
 
-// Once a second from each connected peer: its rates and the bytes since the last report.
+// Once a second from each connected peer: its rates and the bytes since the last report. The
+// bytes are for the message log's reader; the torrent's totals are its payload_totals, which
+// peers add to as the bytes move (torrent_context.hpp).
 struct peer_report {
   std::uint64_t peer = 0;
   double download_rate = 0;

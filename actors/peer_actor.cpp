@@ -123,7 +123,7 @@ engine_clock::time_point now() {
 }
 
 // Rates and the bytes moved since the last report, to the torrent: once a second, and once
-// more when the actor ends so that no byte goes uncounted.
+// more when the actor ends normally (the totals do not depend on it: payload_totals).
 void report(peer_self* self, bool snubbed) {
   auto& st = self->state;
   if (!st.handshake_done) return;

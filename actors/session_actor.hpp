@@ -32,12 +32,12 @@ struct session_actor_config {
   std::shared_ptr<disk_threads> checker;
   std::shared_ptr<torrent_registry> registry;
   std::filesystem::path state_dir;
-  caf::actor listener;                                    // ended with the session
-  caf::actor rate_limiter;                                // likewise
-  std::shared_ptr<const limits_in_force> session_limits;  // whether its limits are on
-  caf::actor lsd;  // likewise; null when local service discovery is off
-  caf::actor dht;  // null when the DHT is off; told of each torrent by the torrent
+  caf::actor listener;      // ended with the session
+  caf::actor rate_limiter;  // likewise
+  caf::actor lsd;           // likewise; null when local service discovery is off
+  caf::actor dht;           // null when the DHT is off; told of each torrent by the torrent
   std::uint16_t dht_port = 0;
+  std::shared_ptr<const limits_in_force> session_limits;  // whether the rate limiter's are on
 };
 
 caf::actor spawn_session(caf::actor_system& system, session_actor_config config);

@@ -39,9 +39,7 @@ TEST_CASE("a seeding client and a downloading client move a multi-file torrent",
   CHECK(done.pieces_have == torrent->num_pieces());
   CHECK(done.hash_failures == 0);
 
-  for (const auto& f : torrent->files)
-    CHECK(read_file(tmp.path / "dst" / "set" / f.path_string()) ==
-          read_file(tmp.path / "src" / "set" / f.path_string()));
+  check_same_files(*torrent, tmp.path / "dst" / "set", tmp.path / "src" / "set");
 
   auto stopped = leecher->stop();
   CHECK(stopped.resume_saved);
@@ -72,9 +70,7 @@ TEST_CASE("the leecher connects to nobody; the seeder connects to it (an incomin
     return p.uploaded >= torrent->total_length;
   });
   CHECK(seeded.uploaded >= torrent->total_length);
-  for (const auto& f : torrent->files)
-    CHECK(read_file(tmp.path / "dst" / "set" / f.path_string()) ==
-          read_file(tmp.path / "src" / "set" / f.path_string()));
+  check_same_files(*torrent, tmp.path / "dst" / "set", tmp.path / "src" / "set");
 }
 
 TEST_CASE("only: the pieces of the selected files are downloaded and nothing beyond them",
@@ -295,9 +291,7 @@ TEST_CASE("two clients that dial each other at once keep one connection between 
   CHECK(both_connected);
   CHECK(most_seeder == 1);
   CHECK(most_leecher == 1);
-  for (const auto& f : torrent->files)
-    CHECK(read_file(tmp.path / "dst" / "set" / f.path_string()) ==
-          read_file(tmp.path / "src" / "set" / f.path_string()));
+  check_same_files(*torrent, tmp.path / "dst" / "set", tmp.path / "src" / "set");
 }
 
 namespace {

@@ -81,6 +81,12 @@ inline torrent_progress wait_for(client& c, std::chrono::seconds limit,
   return last;
 }
 
+// Every file of `torrent` under `got` is byte for byte the one under `want`.
+inline void check_same_files(const metainfo& torrent, const fs::path& got, const fs::path& want) {
+  for (const auto& f : torrent.files)
+    CHECK(read_file(got / f.path_string()) == read_file(want / f.path_string()));
+}
+
 inline bool finished(const torrent_progress& p) {
   return (p.state == torrent_state::complete || p.state == torrent_state::seeding) &&
          p.bytes_left == 0;
