@@ -630,21 +630,25 @@ void peer_down(torrent_self* self, const torrent_actor_config& cfg, const caf::d
       st.dropped.insert(entry.address);
       break;
     case peer_exit_policy::restarted: {
-      if (!entry.outgoing) {  // we cannot call back whom we do not know the port of
+      // An incoming peer is called back where it said it listens (BEP 10's `p`): when both
+      // clients dialled, only one connection is kept, and either side may lose it.
+      const auto target = entry.outgoing ? std::optional{entry.address} : entry.listen_address;
+      if (!target) {  // we cannot call back whom we do not know the port of
         if (log_enabled(log_level::debug)) log_debug(why() + " (incoming: not called back)");
         break;
       }
-      auto decision = st.restarts->on_abnormal_exit(addr, now);
+      const auto key = target->to_string();
+      auto decision = st.restarts->on_abnormal_exit(key, now);
       if (log_enabled(log_level::info))
-        log_info(why() + (decision.restart() ? " (reconnecting)" : " (given up for a while)"));
-      note_failure(st, "peer", addr + ": " + exit_reason_text(self->system(), dm.reason),
+        log_info(why() + (decision.restart() ? " (reconnecting to " + key + ")"
+                                             : " (given up for a while)"));
+      note_failure(st, "peer", key + ": " + exit_reason_text(self->system(), dm.reason),
                    decision.restart());
       if (decision.restart()) {
-        st.reconnecting[entry.address] = {dm.source.id(),
-                                          exit_reason_text(self->system(), dm.reason)};
+        st.reconnecting[*target] = {dm.source.id(), exit_reason_text(self->system(), dm.reason)};
         self->delayed_send(self,
                            std::chrono::duration_cast<std::chrono::milliseconds>(decision.delay),
-                           reconnect_peer{entry.address});
+                           reconnect_peer{*target});
       }
       break;
     }
